@@ -1,0 +1,234 @@
+"""Aging and the overdue list: pure functions of the index and an as-of date.
+
+As of day D only entries dated on or before D count. days_overdue = D - due.
+For every customer and currency, the buckets plus the unapplied credits equal
+the account's balance on D.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import NamedTuple
+
+from beancount_ar import records, status
+from beancount_ar.openitems import ZERO, Index, Invoice
+
+DUE, INVOICE = "due", "invoice"
+CURRENT = "current"
+
+Money = dict[str, Decimal]  # currency -> amount
+
+
+def bucket_labels(bounds: Sequence[int], basis: str = DUE) -> tuple[str, ...]:
+    """Bucket names: ("current", "1-30", ..., "91+") or ("0-30", ..., "91+")."""
+    labels = [CURRENT] if basis == DUE else []
+    low = 1 if basis == DUE else 0
+    for bound in bounds:
+        labels.append(f"{low}-{bound}")
+        low = bound + 1
+    labels.append(f"{low}+")
+    return tuple(labels)
+
+
+def bucket_for(days: int, bounds: Sequence[int], basis: str = DUE) -> str:
+    """The bucket of an invoice `days` overdue (due basis) or old (invoice basis)."""
+    labels = bucket_labels(bounds, basis)
+    if basis == DUE:
+        if days <= 0:
+            return CURRENT
+        labels = labels[1:]
+    for label, bound in zip(labels, bounds, strict=False):
+        if days <= bound:
+            return label
+    return labels[-1]
+
+
+class OpenItem(NamedTuple):
+    """An invoice open on the as-of date."""
+
+    invoice: Invoice
+    days_overdue: int
+    age: int  # days since the invoice date
+    bucket: str
+    amount: Decimal  # the invoice amount on the as-of date
+    open: Decimal
+
+    @property
+    def currency(self) -> str:
+        return self.invoice.currency
+
+
+class AgingRow(NamedTuple):
+    account: str
+    name: str
+    buckets: dict[str, Money]  # label -> currency -> amount
+    unapplied: Money  # negative: unapplied credits lower the balance
+    total: Money
+
+
+class Aging(NamedTuple):
+    as_of: datetime.date
+    basis: str
+    labels: tuple[str, ...]
+    rows: list[AgingRow]
+    totals: AgingRow
+    items: list[OpenItem]  # every open invoice, oldest first
+
+
+def open_items(
+    index: Index,
+    as_of: datetime.date,
+    basis: str = DUE,
+    bounds: Sequence[int] | None = None,
+    accounts: set[str] | None = None,
+) -> list[OpenItem]:
+    """Every invoice with an open amount on `as_of`, in invoice-date order."""
+    bounds = tuple(bounds or index.config.buckets)
+    items = []
+    for invoice in index.invoices:
+        if invoice.date > as_of:
+            continue
+        if accounts is not None and invoice.account not in accounts:
+            continue
+        amount_open = invoice.open_at(as_of)
+        if amount_open <= 0:
+            continue
+        days = (as_of - invoice.due).days
+        age = (as_of - invoice.date).days
+        bucket = bucket_for(days if basis == DUE else age, bounds, basis)
+        items.append(
+            OpenItem(invoice, days, age, bucket, invoice.amount_at(as_of), amount_open)
+        )
+    return items
+
+
+def unapplied(
+    index: Index, as_of: datetime.date, accounts: set[str] | None = None
+) -> dict[str, Money]:
+    """Unapplied credits on `as_of` per account, as negative amounts."""
+    result: dict[str, Money] = defaultdict(dict)
+    for credit in index.credits:
+        if credit.date > as_of or (
+            accounts is not None and credit.account not in accounts
+        ):
+            continue
+        left = credit.remaining_at(as_of)
+        if left:
+            money = result[credit.account]
+            money[credit.currency] = money.get(credit.currency, ZERO) - left
+    return result
+
+
+def _add(money: Money, currency: str, number: Decimal) -> None:
+    money[currency] = money.get(currency, ZERO) + number
+
+
+def aging(
+    index: Index,
+    as_of: datetime.date,
+    basis: str = DUE,
+    bounds: Sequence[int] | None = None,
+    accounts: set[str] | None = None,
+) -> Aging:
+    """The aging of every customer with a balance on `as_of`.
+
+    Args:
+        index: The open-item index.
+        as_of: Only entries dated on or before this day count.
+        basis: "due" (days past due) or "invoice" (days since invoice date).
+        bounds: Bucket bounds in days; the configured ones by default.
+        accounts: Restrict to these customer accounts.
+
+    Returns:
+        Rows per customer (sorted by name), totals and the open items.
+    """
+    bounds = tuple(bounds or index.config.buckets)
+    labels = bucket_labels(bounds, basis)
+    items = open_items(index, as_of, basis, bounds, accounts)
+    credits = unapplied(index, as_of, accounts)
+
+    per_account: dict[str, dict[str, Money]] = defaultdict(lambda: defaultdict(dict))
+    for item in items:
+        _add(per_account[item.invoice.account][item.bucket], item.currency, item.open)
+
+    totals_buckets: dict[str, Money] = defaultdict(dict)
+    totals_unapplied: Money = {}
+    totals: Money = {}
+    rows = []
+    for account in set(per_account) | set(credits):
+        buckets = per_account.get(account, {})
+        credit = credits.get(account, {})
+        total: Money = {}
+        for label, money in buckets.items():
+            for currency, number in money.items():
+                _add(total, currency, number)
+                _add(totals_buckets[label], currency, number)
+        for currency, number in credit.items():
+            _add(total, currency, number)
+            _add(totals_unapplied, currency, number)
+        for currency, number in total.items():
+            _add(totals, currency, number)
+        customer = index.customers.get(account)
+        name = customer.name if customer else account
+        rows.append(
+            AgingRow(
+                account,
+                name,
+                {label: buckets[label] for label in labels if label in buckets},
+                dict(credit),
+                total,
+            )
+        )
+    rows.sort(key=lambda row: (row.name.casefold(), row.account))
+    total_row = AgingRow(
+        "",
+        "Total",
+        {label: totals_buckets[label] for label in labels if label in totals_buckets},
+        totals_unapplied,
+        totals,
+    )
+    return Aging(as_of, basis, labels, rows, total_row, items)
+
+
+class OverdueItem(NamedTuple):
+    """An overdue invoice with its collections status."""
+
+    item: OpenItem
+    customer: str
+    level: str | None
+    dispute: records.Dispute | None
+    promise: status.PromiseStatus | None
+    last_note: records.Note | None
+    next_followup: records.Followup | None
+
+
+def overdue(
+    index: Index,
+    as_of: datetime.date,
+    min_days: int = 1,
+    accounts: set[str] | None = None,
+) -> list[OverdueItem]:
+    """Open invoices at least `min_days` past due, most overdue first."""
+    result = []
+    for item in open_items(index, as_of, DUE, None, accounts):
+        if item.days_overdue <= 0 or item.days_overdue < min_days:
+            continue
+        invoice = item.invoice
+        customer = index.customers.get(invoice.account)
+        followups = status.open_followups(index, invoice.account, as_of)
+        result.append(
+            OverdueItem(
+                item,
+                customer.name if customer else invoice.account,
+                status.level_for(item.days_overdue, index.config),
+                status.dispute_for(index, invoice, as_of),
+                status.promise_for(index, invoice, as_of),
+                status.last_note(index, invoice.account, as_of),
+                followups[0] if followups else None,
+            )
+        )
+    result.sort(key=lambda o: (-o.item.days_overdue, -o.item.open, o.item.invoice.seq))
+    return result

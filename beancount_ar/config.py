@@ -1,0 +1,200 @@
+"""The plugin configuration: a Python dict literal parsed into a frozen dataclass.
+
+    plugin "beancount_ar" "{'accounts': ['Assets:Receivable'], 'grace_days': 5}"
+
+Unknown keys and values of the wrong type are errors naming the key; the
+defaults are used for whatever is wrong, so a typo never stops the ledger
+from loading.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from beancount.core import account, data
+
+from beancount_ar.terms import TermsError, parse_terms
+
+PLUGIN_NAME = "beancount_ar"
+CONFIG_SOURCE = data.new_metadata("<beancount_ar>", 0)
+
+#: Escalation levels in order; each one's default days past due ("grace" means
+#: the configured grace_days).
+DEFAULT_ESCALATION: tuple[tuple[str, int | str], ...] = (
+    ("reminder", "grace"),
+    ("second-notice", 15),
+    ("manager", 30),
+    ("owner", 45),
+    ("final-demand", 60),
+    ("agency", 90),
+)
+
+
+class ConfigError(NamedTuple):
+    source: data.Meta
+    message: str
+    entry: data.Directive | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings shared by the plugin, the CLI and the Fava extension."""
+
+    accounts: tuple[str, ...] = ("Assets:Receivable",)
+    default_terms: str = "Net 30"
+    grace_days: int = 5
+    buckets: tuple[int, ...] = (30, 60, 90)
+    matching: str = "fifo"
+    hold_days: int = 60
+    escalation: tuple[tuple[str, int], ...] = ()
+    collections_file: str = "collections.beancount"
+
+    def is_receivable(self, name: str) -> bool:
+        """Whether `name` is a receivable root or an account below one."""
+        return any(
+            name == root or name.startswith(root + account.sep)
+            for root in self.accounts
+        )
+
+
+def _default_escalation(grace_days: int) -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (level, grace_days if days == "grace" else int(days))
+        for level, days in DEFAULT_ESCALATION
+    )
+
+
+def _check_int(key: str, value: Any, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"'{key}' must be a whole number >= {minimum}, not {value!r}")
+    return value
+
+
+def _check_str(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"'{key}' must be a non-empty string, not {value!r}")
+    return value
+
+
+def _check_accounts(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"'{key}' must be a list of account names, not {value!r}")
+    for name in value:
+        if not isinstance(name, str) or not account.is_valid(name):
+            raise ValueError(f"'{key}' must hold account names, not {name!r}")
+    return tuple(value)
+
+
+def _check_buckets(key: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"'{key}' must be a list of day bounds like [30, 60, 90]")
+    bounds = tuple(_check_int(key, v, 1) for v in value)
+    if list(bounds) != sorted(set(bounds)):
+        raise ValueError(f"'{key}' must be strictly increasing, not {list(value)!r}")
+    return bounds
+
+
+def _check_matching(key: str, value: Any) -> str:
+    if value not in ("fifo", "strict"):
+        raise ValueError(f"'{key}' must be 'fifo' or 'strict', not {value!r}")
+    return value
+
+
+def _check_terms(key: str, value: Any) -> str:
+    try:
+        parse_terms(value)
+    except TermsError as exc:
+        raise ValueError(f"'{key}': {exc}") from None
+    return value
+
+
+def _check_escalation(key: str, value: Any) -> tuple[tuple[str, int], ...]:
+    """Accept {'reminder': 5, ...} or [('reminder', 5), ...]."""
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        levels = tuple((name, days) for name, days in items)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"'{key}' must map level names to days, "
+            "e.g. {'reminder': 5, 'manager': 30}"
+        ) from None
+    for name, days in levels:
+        _check_str(key, name)
+        _check_int(key, days)
+    if [d for _, d in levels] != sorted(d for _, d in levels):
+        raise ValueError(f"'{key}' levels must be in increasing order of days")
+    return levels
+
+
+_CHECKS = {
+    "accounts": _check_accounts,
+    "default_terms": _check_terms,
+    "grace_days": _check_int,
+    "buckets": _check_buckets,
+    "matching": _check_matching,
+    "hold_days": _check_int,
+    "escalation": _check_escalation,
+    "collections_file": _check_str,
+}
+
+
+def parse_config(text: str | None) -> tuple[Config, list[ConfigError]]:
+    """Parse the plugin's configuration string.
+
+    Args:
+        text: The second string of the `plugin` line, or None.
+
+    Returns:
+        The configuration (defaults for anything missing or invalid) and a
+        list of errors, each naming the offending key.
+    """
+    errors: list[ConfigError] = []
+
+    def error(message: str) -> None:
+        errors.append(
+            ConfigError(CONFIG_SOURCE, f"beancount_ar config: {message}", None)
+        )
+
+    raw: Any = {}
+    if text and text.strip():
+        try:
+            raw = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+            error(f"not a Python dict literal ({exc.__class__.__name__}): {text!r}")
+            raw = {}
+    if not isinstance(raw, dict):
+        error(
+            f"expected a dict like {{'accounts': ['Assets:Receivable']}}, not {raw!r}"
+        )
+        raw = {}
+
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        check = _CHECKS.get(key)
+        if check is None:
+            error(f"unknown key {key!r} (known: {', '.join(sorted(_CHECKS))})")
+            continue
+        try:
+            values[key] = check(key, value)
+        except ValueError as exc:
+            error(str(exc))
+
+    config = Config(**values)
+    if "escalation" not in values:
+        config = dataclasses.replace(
+            config, escalation=_default_escalation(config.grace_days)
+        )
+    return config, errors
+
+
+def find_config(options_map: Mapping[str, Any]) -> str | None:
+    """The configuration string of the `plugin "beancount_ar"` line, if any."""
+    for name, conf in options_map.get("plugin", ()):
+        if name in (PLUGIN_NAME, f"{PLUGIN_NAME}.plugin"):
+            return conf or ""
+    return None

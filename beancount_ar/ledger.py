@@ -1,0 +1,55 @@
+"""Load a ledger and build its index: the one entry point for the CLI and Fava.
+
+When the ledger loads the plugin, its configuration is read from the
+`plugin` line and its errors are already among the loader's. When it does not,
+the same configuration defaults apply and the engine's errors are added here,
+so the numbers and the errors are the same either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from beancount import loader
+from beancount.core import data
+
+from beancount_ar.config import Config, find_config, parse_config
+from beancount_ar.openitems import Index, build_index
+
+
+class Ledger(NamedTuple):
+    entries: list[data.Directive]
+    errors: list[Any]
+    options: dict[str, Any]
+    config: Config
+    index: Index
+
+
+def from_entries(
+    entries: list[data.Directive], errors: list[Any], options: dict[str, Any]
+) -> Ledger:
+    """Build the index of loaded entries, adding engine errors if not a plugin."""
+    config_str = find_config(options)
+    config, config_errors = parse_config(config_str)
+    index = build_index(entries, config)
+    errors = list(errors)
+    if config_str is None:
+        # The loader did not run the plugin, so its errors are not there yet.
+        errors.extend(config_errors)
+        errors.extend(index.errors)
+    return Ledger(entries, errors, options, config, index)
+
+
+def load(path: str) -> Ledger:
+    """Load a ledger file and build its open-item index."""
+    entries, errors, options = loader.load_file(path)
+    return from_entries(entries, errors, options)
+
+
+def error_line(error: Any) -> str:
+    """An error as `file:line: message`, the way compilers and bean-check say it."""
+    source = getattr(error, "source", None) or {}
+    message = str(getattr(error, "message", error)).strip()
+    filename = source.get("filename", "<unknown>")
+    lineno = source.get("lineno", 0)
+    return f"{filename}:{lineno}: {message}"

@@ -1,0 +1,665 @@
+"""The open-item index: every invoice and credit of every customer, matched.
+
+Built once per load by one chronological pass over the entries. Each
+application of a credit to an invoice is dated the day it happened (the later
+of the two), so the state of any past day is read off the index without
+re-reading the ledger: an invoice's open amount on day D is its charges up to
+D less its applications up to D.
+
+Matching rules (SPEC "Ledger conventions"):
+
+- An invoice is a positive posting to a customer account; its id is the
+  posting's `invoice:`, the transaction's `invoice:`, the transaction's first
+  link (alphabetically: Beancount does not keep link order), else a stable
+  generated id. More positive postings with the same id on the same account
+  add to that invoice (debit memo).
+- A negative posting is a credit. It applies first to the invoices it names
+  (`invoice:` metadata, or links that are invoice ids of the account), oldest
+  first; the rest, under `fifo`, to the oldest open invoices in the same
+  currency; whatever is still left is an unapplied credit, which under `fifo`
+  applies to the customer's later invoices as they arrive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import heapq
+import itertools
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from beancount_ar import records
+from beancount_ar.config import Config
+from beancount_ar.terms import Terms, TermsError, parse_terms
+
+ZERO = Decimal(0)
+
+# Metadata keys read from the ledger and written by the plugin.
+META_INVOICE = "invoice"
+META_TERMS = "terms"
+META_DUE = "due"
+META_DISCOUNT_DATE = "discount-date"
+META_DISCOUNT_PCT = "discount-pct"
+META_KIND = "ar-kind"
+META_CUSTOMER = "customer"
+META_CREDIT_LIMIT = "credit-limit"
+META_EMAIL = "email"
+META_ADDRESS = "address"
+
+#: Credit kinds, guessed from the other leg or set with `ar-kind:`.
+CREDIT_KINDS = ("payment", "credit-note", "write-off", "adjustment")
+
+
+class ARError(NamedTuple):
+    source: data.Meta
+    message: str
+    entry: data.Directive | None
+
+
+class Customer(NamedTuple):
+    """A customer: an account at or below a receivable root."""
+
+    account: str
+    name: str
+    terms: Any  # the open directive's `terms:` as written, or None
+    credit_limit: Amount | None
+    email: str | None
+    address: str | None
+    meta: data.Meta
+
+
+class Application(NamedTuple):
+    """Part of a credit applied to an invoice on a date."""
+
+    date: datetime.date
+    amount: Decimal
+    invoice: Invoice
+    credit: Credit
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class Invoice:
+    """An invoice: one or more positive postings sharing an id on an account.
+
+    Filled in while the index is built and never changed after.
+    """
+
+    account: str
+    id: str
+    currency: str
+    date: datetime.date
+    seq: int  # position in ledger order, breaks ties between same-day invoices
+    terms: Terms | None
+    due: datetime.date
+    meta: data.Meta
+    entry: data.Transaction
+    charges: list[tuple[datetime.date, Decimal]] = dataclasses.field(
+        default_factory=list
+    )
+    applications: list[Application] = dataclasses.field(default_factory=list)
+    open: Decimal = ZERO  # open amount after the whole ledger
+    last_change: datetime.date | None = None  # last charge or application
+    queued: bool = False  # in its book's queue of open invoices
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((number for _, number in self.charges), ZERO)
+
+    @property
+    def discount_date(self) -> datetime.date | None:
+        return self.terms.discount_date(self.date) if self.terms else None
+
+    def amount_at(self, day: datetime.date) -> Decimal:
+        """The invoice amount with the debit memos dated on or before `day`."""
+        return sum((n for d, n in self.charges if d <= day), ZERO)
+
+    def open_at(self, day: datetime.date) -> Decimal:
+        """The open amount on `day` (zero before the invoice date)."""
+        if day < self.date:
+            return ZERO
+        if self.last_change is not None and day >= self.last_change:
+            return self.open
+        paid = sum((a.amount for a in self.applications if a.date <= day), ZERO)
+        return self.amount_at(day) - paid
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class Credit:
+    """A negative posting to a customer account: payment, credit note, write-off."""
+
+    account: str
+    currency: str
+    date: datetime.date
+    seq: int
+    amount: Decimal  # positive: how much the posting lowers the balance
+    kind: str
+    named: tuple[str, ...]
+    meta: data.Meta
+    entry: data.Transaction
+    applications: list[Application] = dataclasses.field(default_factory=list)
+    remaining: Decimal = ZERO  # unapplied after the whole ledger
+
+    def remaining_at(self, day: datetime.date) -> Decimal:
+        """What is left unapplied on `day` (zero before the credit date)."""
+        if day < self.date:
+            return ZERO
+        if not self.applications or day >= self.applications[-1].date:
+            return self.remaining
+        return self.amount - sum(
+            (a.amount for a in self.applications if a.date <= day), ZERO
+        )
+
+
+@dataclasses.dataclass(eq=False)
+class Index:
+    """Everything the reports need, built once per load."""
+
+    config: Config
+    customers: dict[str, Customer]
+    invoices: list[Invoice]
+    credits: list[Credit]
+    errors: list[Any]
+    named_terms: dict[str, str]
+    records: dict[str, list[Any]]
+    notes: list[records.Note]
+    # (id(transaction), posting index) -> the invoice or credit the posting made
+    postings: dict[tuple[int, int], Invoice | Credit]
+    invoices_by_key: dict[tuple[str, str], Invoice]
+    _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
+
+    def _group(self, kind: str, items: Iterable[Any]) -> dict[str, list[Any]]:
+        grouped = self._grouped.get(kind)
+        if grouped is None:
+            grouped = defaultdict(list)
+            for item in items:
+                grouped[item.account].append(item)
+            self._grouped[kind] = grouped
+        return grouped
+
+    def records_for(self, kind: str, account: str) -> list[Any]:
+        """The `kind` records (e.g. "ar-promise") of an account, in date order."""
+        return self._group(kind, self.records.get(kind, ())).get(account, [])
+
+    def notes_for(self, account: str) -> list[records.Note]:
+        return self._group("note", self.notes).get(account, [])
+
+    def credits_for(self, account: str) -> list[Credit]:
+        return self._group("credit", self.credits).get(account, [])
+
+    def invoices_for(self, account: str) -> list[Invoice]:
+        return self._group("invoice", self.invoices).get(account, [])
+
+    def invoice(self, account: str, invoice_id: str) -> Invoice | None:
+        return self.invoices_by_key.get((account, invoice_id))
+
+
+def display_name(account: str, meta: data.Meta | None) -> str:
+    name = (meta or {}).get(META_CUSTOMER)
+    return name if isinstance(name, str) and name else account_lib.leaf(account)
+
+
+def _source(posting: data.Posting, txn: data.Transaction) -> data.Meta:
+    meta = posting.meta
+    return meta if meta and "lineno" in meta else txn.meta
+
+
+def _meta_str(meta: data.Meta | None, key: str) -> Any:
+    return (meta or {}).get(key)
+
+
+def credit_kind(txn: data.Transaction, posting: data.Posting, config: Config) -> str:
+    """Guess the kind of a credit from the transaction's other legs."""
+    other = [
+        p
+        for p in txn.postings
+        if p is not posting and not config.is_receivable(p.account) and p.units
+    ]
+    if not other:
+        return "adjustment"
+    largest = max(other, key=lambda p: abs(p.units.number or ZERO))
+    root = account_lib.root(1, largest.account)
+    return {"Assets": "payment", "Income": "credit-note", "Expenses": "write-off"}.get(
+        root, "adjustment"
+    )
+
+
+def _generated_id(txn: data.Transaction, posting: data.Posting) -> str:
+    text = f"{txn.date}|{posting.account}|{txn.payee}|{txn.narration}|{posting.units}"
+    return f"{txn.date:%Y%m%d}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+class _Book:
+    """Matching state of one customer in one currency."""
+
+    __slots__ = ("open", "pool", "reserved")
+
+    def __init__(self) -> None:
+        # Open invoices, oldest first (a heap; settled ones drop out lazily).
+        self.open: list[tuple[datetime.date, int, Invoice]] = []
+        self.pool: deque[Credit] = deque()  # unapplied credits, oldest first
+        self.reserved: dict[str, list[Credit]] = defaultdict(list)
+
+    def queue(self, invoice: Invoice) -> None:
+        if not invoice.queued:
+            invoice.queued = True
+            heapq.heappush(self.open, (invoice.date, invoice.seq, invoice))
+
+    def oldest(self) -> Invoice | None:
+        """The oldest invoice still open, dropping settled ones on the way."""
+        while self.open:
+            invoice = self.open[0][2]
+            if invoice.open > 0:
+                return invoice
+            heapq.heappop(self.open)
+            invoice.queued = False
+        return None
+
+
+def _apply(credit: Credit, invoice: Invoice, day: datetime.date) -> None:
+    amount = min(credit.remaining, invoice.open)
+    if amount <= 0:
+        return
+    app = Application(day, amount, invoice, credit)
+    credit.applications.append(app)
+    invoice.applications.append(app)
+    credit.remaining -= amount
+    invoice.open -= amount
+    invoice.last_change = day
+
+
+def _apply_oldest_first(credit: Credit, book: _Book, day: datetime.date) -> None:
+    while credit.remaining > 0 and (invoice := book.oldest()) is not None:
+        _apply(credit, invoice, day)
+
+
+class _Builder:
+    def __init__(self, entries: Sequence[data.Directive], config: Config) -> None:
+        self.entries = entries
+        self.config = config
+        self.errors: list[Any] = []
+        self.customers: dict[str, Customer] = {}
+        self.named_terms: dict[str, str] = {}
+        self.invoices: list[Invoice] = []
+        self.credits: list[Credit] = []
+        self.by_key: dict[tuple[str, str], Invoice] = {}
+        self.known_ids: dict[str, set[str]] = defaultdict(set)
+        self.postings: dict[tuple[int, int], Invoice | Credit] = {}
+        self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
+        self.records: dict[str, list[Any]] = defaultdict(list)
+        self.notes: list[records.Note] = []
+        self.terms_cache: dict[Any, Terms] = {}
+        self.seq = itertools.count()
+
+    def error(self, source: data.Meta, message: str, entry: Any) -> None:
+        self.errors.append(ARError(source, message, entry))
+
+    # -- pass 1: customers, named terms, invoice ids -----------------------
+
+    def scan(self) -> list[tuple[data.Transaction, list[tuple[int, str | None]]]]:
+        """Collect customers and named terms; give every AR posting its id.
+
+        Returns:
+            For each transaction touching a customer: the (posting index,
+            invoice id or None for credits) of its receivable postings.
+        """
+        config = self.config
+        txns = []
+        for entry in self.entries:
+            if isinstance(entry, data.Transaction):
+                ar = [
+                    (i, p)
+                    for i, p in enumerate(entry.postings)
+                    if config.is_receivable(p.account) and p.units and p.units.number
+                ]
+                if not ar:
+                    continue
+                marks: list[tuple[int, str | None]] = []
+                for i, posting in ar:
+                    if posting.units.number > 0:
+                        invoice_id = self.invoice_id(entry, posting)
+                        self.known_ids[posting.account].add(invoice_id)
+                        marks.append((i, invoice_id))
+                    else:
+                        marks.append((i, None))
+                txns.append((entry, marks))
+            elif isinstance(entry, data.Open) and config.is_receivable(entry.account):
+                self.add_customer(entry.account, entry.meta)
+            elif isinstance(entry, data.Custom) and entry.type == "ar-terms":
+                record, err = records.parse_custom(entry)
+                if err:
+                    self.errors.append(err)
+                    continue
+                try:
+                    parse_terms(record.text)
+                except TermsError as exc:
+                    self.error(entry.meta, f"ar-terms {record.name!r}: {exc}", entry)
+                    continue
+                self.named_terms[record.name] = record.text
+                self.records["ar-terms"].append(record)
+        return txns
+
+    def add_customer(self, account: str, meta: data.Meta | None) -> None:
+        meta = meta or {}
+        limit = meta.get(META_CREDIT_LIMIT)
+        if limit is not None and not (isinstance(limit, Amount) and limit.number >= 0):
+            self.error(
+                meta,
+                f"{META_CREDIT_LIMIT} of {account} must be an amount "
+                "like 10000.00 USD, "
+                f"not {limit!r}",
+                None,
+            )
+            limit = None
+        self.customers[account] = Customer(
+            account,
+            display_name(account, meta),
+            meta.get(META_TERMS),
+            limit,
+            meta.get(META_EMAIL) if isinstance(meta.get(META_EMAIL), str) else None,
+            meta.get(META_ADDRESS) if isinstance(meta.get(META_ADDRESS), str) else None,
+            meta,
+        )
+
+    @staticmethod
+    def invoice_id(txn: data.Transaction, posting: data.Posting) -> str:
+        for value in (
+            _meta_str(posting.meta, META_INVOICE),
+            _meta_str(txn.meta, META_INVOICE),
+        ):
+            if value is not None and value != "":
+                return str(value)
+        if txn.links:
+            return min(txn.links)
+        return _generated_id(txn, posting)
+
+    # -- pass 2: chronological matching -------------------------------------
+
+    def match(
+        self, txns: Iterable[tuple[data.Transaction, list[tuple[int, str | None]]]]
+    ) -> None:
+        for txn, marks in txns:
+            # Invoices of a transaction before its credits, so that a credit
+            # in the same transaction can pay them.
+            for i, invoice_id in marks:
+                if invoice_id is not None:
+                    self.charge(txn, i, invoice_id)
+            for i, invoice_id in marks:
+                if invoice_id is None:
+                    self.credit(txn, i)
+
+    def customer(self, posting: data.Posting, txn: data.Transaction) -> None:
+        account = posting.account
+        if account in self.config.accounts:
+            self.error(
+                _source(posting, txn),
+                f"posting to the receivable root {account} names no customer: "
+                f"post to a customer account below it, e.g. {account}:Acme",
+                txn,
+            )
+        if account not in self.customers:
+            self.add_customer(account, None)
+
+    def terms_for(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[Terms | None, data.Meta]:
+        """Terms from the posting, the transaction, the customer, the config."""
+        candidates = (
+            (_meta_str(posting.meta, META_TERMS), _source(posting, txn)),
+            (_meta_str(txn.meta, META_TERMS), txn.meta),
+            (
+                self.customers[posting.account].terms,
+                self.customers[posting.account].meta,
+            ),
+            (self.config.default_terms, txn.meta),
+        )
+        for text, source in candidates:
+            if text is None:
+                continue
+            key = text if isinstance(text, (str, Decimal)) else repr(text)
+            terms = self.terms_cache.get(key)
+            if terms is None:
+                try:
+                    terms = parse_terms(text, self.named_terms)
+                except TermsError as exc:
+                    self.error(source, str(exc), txn)
+                    continue
+                self.terms_cache[key] = terms
+            return terms, source
+        return None, txn.meta
+
+    def due_for(
+        self, txn: data.Transaction, posting: data.Posting, terms: Terms | None
+    ) -> datetime.date:
+        computed = terms.due_date(txn.date) if terms else txn.date
+        for meta, source in (
+            (posting.meta, _source(posting, txn)),
+            (txn.meta, txn.meta),
+        ):
+            value = _meta_str(meta, META_DUE)
+            if value is None:
+                continue
+            if not isinstance(value, datetime.date):
+                self.error(
+                    source, f"due: must be a date like 2024-03-31, not {value!r}", txn
+                )
+            elif value < txn.date:
+                self.error(
+                    source, f"due: {value} is before the invoice date {txn.date}", txn
+                )
+            else:
+                return value
+        return computed
+
+    def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> None:
+        posting = txn.postings[index]
+        self.customer(posting, txn)
+        units = posting.units
+        account = posting.account
+        invoice = self.by_key.get((account, invoice_id))
+        if invoice is not None and invoice.currency != units.currency:
+            self.error(
+                _source(posting, txn),
+                f"currency {units.currency} does not match invoice {invoice_id} "
+                f"({invoice.currency}); booked as invoice "
+                f"{invoice_id}/{units.currency}",
+                txn,
+            )
+            invoice_id = f"{invoice_id}/{units.currency}"
+            invoice = self.by_key.get((account, invoice_id))
+        book = self.books[(account, units.currency)]
+        if invoice is None:
+            terms, _ = self.terms_for(txn, posting)
+            invoice = Invoice(
+                account=account,
+                id=invoice_id,
+                currency=units.currency,
+                date=txn.date,
+                seq=next(self.seq),
+                terms=terms,
+                due=self.due_for(txn, posting, terms),
+                meta=_source(posting, txn),
+                entry=txn,
+            )
+            self.by_key[(account, invoice_id)] = invoice
+            self.invoices.append(invoice)
+        invoice.charges.append((txn.date, units.number))
+        invoice.open += units.number
+        invoice.last_change = txn.date
+        self.postings[(id(txn), index)] = invoice
+        book.queue(invoice)
+
+        # Credits waiting for this invoice first, then (fifo) unapplied ones.
+        for credit in book.reserved.pop(invoice.id, ()):
+            _apply(credit, invoice, txn.date)
+            self.settle(credit, book, txn.date)
+        if self.config.matching == "fifo":
+            while book.pool and invoice.open > 0:
+                credit = book.pool[0]
+                _apply(credit, invoice, txn.date)
+                if credit.remaining <= 0:
+                    book.pool.popleft()
+
+    def named_invoices(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[list[Invoice], list[str]]:
+        """Invoices a credit names, and names of invoices not yet issued."""
+        account = posting.account
+        source = _source(posting, txn)
+        named: list[str] = []
+        explicit = None
+        for meta, src in ((posting.meta, source), (txn.meta, txn.meta)):
+            value = _meta_str(meta, META_INVOICE)
+            if value is not None and value != "":
+                explicit = (str(value), src)
+                break
+        if explicit is not None:
+            value, src = explicit
+            if value in self.known_ids[account]:
+                named = [value]
+            else:
+                self.error(
+                    src,
+                    f"invoice {value!r} named by this credit is not an invoice of "
+                    f"{account}; applied as if it named none",
+                    txn,
+                )
+        else:
+            named = sorted(
+                link for link in txn.links if link in self.known_ids[account]
+            )
+
+        issued: list[Invoice] = []
+        future: list[str] = []
+        for invoice_id in named:
+            invoice = self.by_key.get((account, invoice_id))
+            if invoice is None:
+                future.append(invoice_id)
+            elif invoice.currency != posting.units.currency:
+                self.error(
+                    source,
+                    f"currency {posting.units.currency} does not match invoice "
+                    f"{invoice_id} ({invoice.currency}); applied as if it named none",
+                    txn,
+                )
+            else:
+                issued.append(invoice)
+        issued.sort(key=lambda inv: (inv.date, inv.seq))
+        return issued, future
+
+    def credit(self, txn: data.Transaction, index: int) -> None:
+        posting = txn.postings[index]
+        self.customer(posting, txn)
+        units = posting.units
+        kind = _meta_str(posting.meta, META_KIND) or _meta_str(txn.meta, META_KIND)
+        if kind is not None and kind not in CREDIT_KINDS:
+            self.error(
+                _source(posting, txn),
+                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
+                txn,
+            )
+            kind = None
+        issued, future = self.named_invoices(txn, posting)
+        credit = Credit(
+            account=posting.account,
+            currency=units.currency,
+            date=txn.date,
+            seq=next(self.seq),
+            amount=-units.number,
+            kind=kind or credit_kind(txn, posting, self.config),
+            named=tuple(inv.id for inv in issued) + tuple(future),
+            meta=_source(posting, txn),
+            entry=txn,
+        )
+        credit.remaining = credit.amount
+        self.credits.append(credit)
+        self.postings[(id(txn), index)] = credit
+        book = self.books[(posting.account, units.currency)]
+
+        for invoice in issued:
+            _apply(credit, invoice, txn.date)
+        if future and credit.remaining > 0:
+            # Names an invoice not issued yet: wait for it.
+            book.reserved[future[0]].append(credit)
+            return
+        self.settle(credit, book, txn.date)
+
+    def settle(self, credit: Credit, book: _Book, day: datetime.date) -> None:
+        """Apply what is left of a credit oldest first, or keep it unapplied."""
+        if self.config.matching == "fifo":
+            _apply_oldest_first(credit, book, day)
+        if credit.remaining > 0:
+            book.pool.append(credit)
+
+    # -- records -------------------------------------------------------------
+
+    def collect_records(self) -> None:
+        for entry in self.entries:
+            if isinstance(entry, data.Note):
+                if entry.account in self.customers:
+                    self.notes.append(records.parse_note(entry))
+            elif (
+                isinstance(entry, data.Custom)
+                and entry.type in records.AR_TYPES
+                and entry.type != "ar-terms"
+            ):
+                record, err = records.parse_custom(entry)
+                if err:
+                    self.errors.append(err)
+                    continue
+                account = getattr(record, "account", None)
+                if account is not None and account not in self.customers:
+                    self.error(
+                        entry.meta,
+                        f"{entry.type}: {account} is not a customer account "
+                        f"(an open account below {', '.join(self.config.accounts)})",
+                        entry,
+                    )
+                    continue
+                invoice_id = getattr(record, "invoice", None)
+                if invoice_id is not None and invoice_id not in self.known_ids[account]:
+                    self.error(
+                        entry.meta,
+                        f"{entry.type}: {invoice_id!r} is not an invoice of {account}",
+                        entry,
+                    )
+                    continue
+                self.records[entry.type].append(record)
+
+    def build(self) -> Index:
+        txns = self.scan()
+        self.match(txns)
+        self.collect_records()
+        return Index(
+            config=self.config,
+            customers=self.customers,
+            invoices=self.invoices,
+            credits=self.credits,
+            errors=self.errors,
+            named_terms=self.named_terms,
+            records=dict(self.records),
+            notes=self.notes,
+            postings=self.postings,
+            invoices_by_key=self.by_key,
+        )
+
+
+def build_index(entries: Sequence[data.Directive], config: Config) -> Index:
+    """Build the open-item index of a ledger.
+
+    Args:
+        entries: The ledger's entries, sorted as the loader returns them.
+        config: The plugin configuration.
+
+    Returns:
+        The index; its `errors` lists every problem found, each naming the
+        file and line of the offending entry or posting.
+    """
+    return _Builder(entries, config).build()

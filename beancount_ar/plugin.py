@@ -1,0 +1,131 @@
+"""Give every receivable posting its invoice id, terms and due date.
+
+    plugin "beancount_ar" "{'accounts': ['Assets:Receivable'], 'grace_days': 5}"
+
+Before:
+
+    2024-01-01 open Assets:Receivable:Acme  USD
+      terms: "2/10 Net 30"
+
+    2024-03-01 * "Acme Corp" "Website redesign" ^INV-1001
+      Assets:Receivable:Acme   1200.00 USD
+      Income:Design
+
+    2024-03-20 * "Acme Corp" "Payment"
+      Assets:Bank:Checking     1200.00 USD
+      Assets:Receivable:Acme
+
+After (metadata only; no entry is added, dropped or reordered):
+
+    2024-03-01 * "Acme Corp" "Website redesign" ^INV-1001
+      Assets:Receivable:Acme   1200.00 USD
+        invoice: "INV-1001"
+        terms: "2/10 Net 30"
+        due: 2024-03-31
+        discount-date: 2024-03-11
+        discount-pct: 2
+      Income:Design
+
+    2024-03-20 * "Acme Corp" "Payment"
+      Assets:Bank:Checking     1200.00 USD
+      Assets:Receivable:Acme  -1200.00 USD
+        invoice: "INV-1001"
+
+Every problem (unknown terms, a bad `due:`, a credit naming an unknown
+invoice, a currency mismatch, a malformed `ar-*` directive, a bad
+configuration, a posting to a receivable root) is a Beancount error with the
+file and line of the offending entry. The plugin never raises.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from beancount.core import data
+
+from beancount_ar.config import CONFIG_SOURCE, ConfigError, parse_config
+from beancount_ar.openitems import (
+    META_DISCOUNT_DATE,
+    META_DISCOUNT_PCT,
+    META_DUE,
+    META_INVOICE,
+    META_TERMS,
+    Credit,
+    Index,
+    Invoice,
+    build_index,
+)
+
+__plugins__ = ("receivables",)
+
+
+def receivables(
+    entries: list[data.Directive],
+    options_map: dict[str, Any],
+    config_str: str | None = None,
+) -> tuple[list[data.Directive], list[Any]]:
+    """The Beancount plugin entry point.
+
+    Args:
+        entries: The ledger's entries.
+        options_map: The ledger's options (unused).
+        config_str: The plugin's configuration, a Python dict literal.
+
+    Returns:
+        The entries with receivable postings annotated, and the errors.
+    """
+    try:
+        config, errors = parse_config(config_str)
+        index = build_index(entries, config)
+        return annotate(entries, index), [*errors, *index.errors]
+    except Exception:
+        return entries, [
+            ConfigError(
+                CONFIG_SOURCE,
+                "beancount_ar: internal error, entries left unchanged; please report:\n"
+                + traceback.format_exc(limit=-3),
+                None,
+            )
+        ]
+
+
+def _invoice_meta(meta: dict[str, Any], invoice: Invoice) -> None:
+    meta[META_INVOICE] = invoice.id
+    if invoice.terms is not None:
+        meta[META_TERMS] = invoice.terms.text
+    meta[META_DUE] = invoice.due
+    if invoice.terms is not None and invoice.terms.discount_pct is not None:
+        meta[META_DISCOUNT_DATE] = invoice.discount_date
+        meta[META_DISCOUNT_PCT] = invoice.terms.discount_pct
+
+
+def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
+    invoices = {id(app.invoice): app.invoice for app in credit.applications}
+    if len(invoices) == 1:
+        (invoice,) = invoices.values()
+        meta[META_INVOICE] = invoice.id
+
+
+def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
+    """Copy the entries, writing the index's metadata onto receivable postings."""
+    marks = index.postings
+    touched = {txn_id for txn_id, _ in marks}
+    out = []
+    for entry in entries:
+        if id(entry) in touched:
+            postings = list(entry.postings)
+            for i, posting in enumerate(postings):
+                item = marks.get((id(entry), i))
+                if item is None:
+                    continue
+                meta = dict(posting.meta or {})
+                if isinstance(item, Invoice):
+                    _invoice_meta(meta, item)
+                else:
+                    _credit_meta(meta, item)
+                postings[i] = posting._replace(meta=meta)
+            entry = entry._replace(postings=postings)
+        out.append(entry)
+    return out

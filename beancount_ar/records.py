@@ -1,0 +1,280 @@
+"""Collections records: the `ar-*` custom directives and notes, parsed and checked.
+
+Every record is a dated directive in the ledger, so git history is the audit
+log. This module turns each `custom "ar-..."` entry into a frozen record, or
+into an error naming its file and line when its values have the wrong shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+
+class RecordError(NamedTuple):
+    source: data.Meta
+    message: str
+    entry: data.Directive | None
+
+
+class Contact(NamedTuple):
+    date: datetime.date
+    account: str
+    name: str
+    role: str
+    email: str
+    phone: str
+    meta: data.Meta
+
+
+class Note(NamedTuple):
+    date: datetime.date
+    account: str
+    text: str
+    contact: str | None
+    channel: str | None
+    meta: data.Meta
+
+
+class Followup(NamedTuple):
+    date: datetime.date
+    account: str
+    due: datetime.date
+    what: str
+    meta: data.Meta
+
+
+class Promise(NamedTuple):
+    date: datetime.date
+    account: str
+    amount: Amount
+    by: datetime.date
+    invoice: str | None
+    meta: data.Meta
+
+
+class Dispute(NamedTuple):
+    date: datetime.date
+    account: str
+    invoice: str
+    reason: str
+    meta: data.Meta
+
+
+class Resolved(NamedTuple):
+    date: datetime.date
+    account: str
+    invoice: str
+    meta: data.Meta
+
+
+class Plan(NamedTuple):
+    date: datetime.date
+    account: str
+    amount: Amount
+    count: int
+    frequency: str
+    first: datetime.date
+    meta: data.Meta
+
+
+class Hold(NamedTuple):
+    date: datetime.date
+    account: str
+    on: bool
+    reason: str
+    meta: data.Meta
+
+
+class Company(NamedTuple):
+    date: datetime.date
+    name: str
+    address: str
+    email: str
+    phone: str
+    payment_instructions: str
+    meta: data.Meta
+
+
+class NamedTerms(NamedTuple):
+    date: datetime.date
+    name: str
+    text: str
+    meta: data.Meta
+
+
+Record = (
+    Contact
+    | Followup
+    | Promise
+    | Dispute
+    | Resolved
+    | Plan
+    | Hold
+    | Company
+    | NamedTerms
+)
+
+ACCOUNT = account_lib.TYPE
+
+
+class Field(NamedTuple):
+    """One positional value of a custom directive."""
+
+    name: str
+    dtype: Any
+    required: bool = True
+
+
+# The shape of each directive: its fields in order and how to build the record.
+_SCHEMAS: dict[str, tuple[tuple[Field, ...], Callable[..., Record]]] = {
+    "ar-contact": (
+        (
+            Field("account", ACCOUNT),
+            Field("name", str),
+            Field("role", str, False),
+            Field("email", str, False),
+            Field("phone", str, False),
+        ),
+        Contact,
+    ),
+    "ar-followup": (
+        (
+            Field("account", ACCOUNT),
+            Field("due", datetime.date),
+            Field("what", str, False),
+        ),
+        Followup,
+    ),
+    "ar-promise": (
+        (
+            Field("account", ACCOUNT),
+            Field("amount", Amount),
+            Field("by", datetime.date),
+            Field("invoice", str, False),
+        ),
+        Promise,
+    ),
+    "ar-dispute": (
+        (Field("account", ACCOUNT), Field("invoice", str), Field("reason", str, False)),
+        Dispute,
+    ),
+    "ar-resolved": ((Field("account", ACCOUNT), Field("invoice", str)), Resolved),
+    "ar-plan": (
+        (
+            Field("account", ACCOUNT),
+            Field("amount", Amount),
+            Field("count", Decimal),
+            Field("frequency", str),
+            Field("first", datetime.date),
+        ),
+        Plan,
+    ),
+    "ar-hold": (
+        (Field("account", ACCOUNT), Field("on", bool), Field("reason", str, False)),
+        Hold,
+    ),
+    "ar-company": (
+        (
+            Field("name", str),
+            Field("address", str, False),
+            Field("email", str, False),
+            Field("phone", str, False),
+            Field("payment_instructions", str, False),
+        ),
+        Company,
+    ),
+    "ar-terms": ((Field("name", str), Field("text", str)), NamedTerms),
+}
+
+AR_TYPES = frozenset(_SCHEMAS)
+
+_TYPE_WORDS = {
+    ACCOUNT: "an account",
+    str: "a string",
+    datetime.date: "a date",
+    Amount: "an amount like 100.00 USD",
+    Decimal: "a number",
+    bool: "TRUE or FALSE",
+}
+
+
+def _usage(type_: str, fields: Sequence[Field]) -> str:
+    parts = [f.name.upper() if f.required else f"[{f.name.upper()}]" for f in fields]
+    return f'custom "{type_}" ' + " ".join(parts)
+
+
+def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]:
+    """Check an `ar-*` custom directive's values and build its record.
+
+    Args:
+        entry: A Custom entry whose type is one of AR_TYPES.
+
+    Returns:
+        (record, None) when well-formed, else (None, error).
+    """
+    fields, build = _SCHEMAS[entry.type]
+    values = entry.values or []
+
+    def fail(message: str) -> tuple[None, RecordError]:
+        usage = _usage(entry.type, fields)
+        return None, RecordError(
+            entry.meta, f"{entry.type}: {message} (usage: {usage})", entry
+        )
+
+    if len(values) > len(fields):
+        return fail(f"too many values ({len(values)}, at most {len(fields)})")
+    kwargs: dict[str, Any] = {}
+    for i, field in enumerate(fields):
+        if i >= len(values):
+            if field.required:
+                return fail(f"missing {field.name}")
+            kwargs[field.name] = None if field.dtype is not str else ""
+            continue
+        value = values[i]
+        if value.dtype is not field.dtype:
+            return fail(
+                f"{field.name} must be {_TYPE_WORDS[field.dtype]}, not {value.value!r}"
+            )
+        kwargs[field.name] = value.value
+
+    # Checks beyond the types.
+    if entry.type in ("ar-promise", "ar-plan") and kwargs["amount"].number <= 0:
+        return fail("the amount must be positive")
+    if entry.type == "ar-plan":
+        count = kwargs["count"]
+        if count != int(count) or count < 1:
+            return fail(
+                f"the number of instalments must be a whole number >= 1, not {count}"
+            )
+        kwargs["count"] = int(count)
+        if kwargs["frequency"] not in ("monthly", "weekly"):
+            return fail(
+                f'frequency must be "monthly" or "weekly", not {kwargs["frequency"]!r}'
+            )
+    if entry.type == "ar-followup" and kwargs["what"] is None:
+        kwargs["what"] = ""
+    if entry.type == "ar-promise" and kwargs["invoice"] == "":
+        kwargs["invoice"] = None
+    return build(date=entry.date, meta=entry.meta, **kwargs), None
+
+
+def parse_note(entry: data.Note) -> Note:
+    """A native `note` on a customer account as a contact-log record."""
+    meta = entry.meta or {}
+    contact = meta.get("contact")
+    channel = meta.get("channel")
+    return Note(
+        entry.date,
+        entry.account,
+        entry.comment,
+        contact if isinstance(contact, str) else None,
+        channel if isinstance(channel, str) else None,
+        meta,
+    )

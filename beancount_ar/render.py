@@ -1,0 +1,381 @@
+"""Render reports as JSON-ready dicts, CSV and 80-column text tables.
+
+The reports compute; this module only presents. Amounts keep the ledger's
+display precision (never fewer decimals than the ledger commonly uses, never
+dropping a digit a posting has).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from beancount.core.display_context import DisplayContext, Precision
+from tabulate import tabulate
+
+from beancount_ar.aging import Aging, AgingRow, OpenItem, OverdueItem
+
+WIDTH = 80
+
+
+class Amounts:
+    """Formats numbers with the ledger's precision for each currency."""
+
+    def __init__(self, dcontext: DisplayContext | None = None) -> None:
+        self.dcontext = dcontext
+        self._places: dict[str, int] = {}
+
+    def places(self, currency: str) -> int:
+        places = self._places.get(currency)
+        if places is None:
+            places = 2
+            if self.dcontext is not None and currency in self.dcontext.ccontexts:
+                common = self.dcontext.ccontexts[currency].get_fractional(
+                    Precision.MOST_COMMON
+                )
+                if common is not None:
+                    places = common
+            self._places[currency] = places
+        return places
+
+    def _exact(self, number: Decimal, currency: str) -> Decimal:
+        quantum = Decimal(1).scaleb(-self.places(currency))
+        rounded = number.quantize(quantum)
+        return rounded if rounded == number else number
+
+    def plain(self, number: Decimal, currency: str) -> str:
+        """Machine-readable: "1234.50"."""
+        return str(self._exact(number, currency))
+
+    def human(self, number: Decimal, currency: str) -> str:
+        """For people: "1,234.50"."""
+        return f"{self._exact(number, currency):,}"
+
+    def money(self, money: Mapping[str, Decimal]) -> dict[str, str]:
+        """A currency -> amount map as JSON strings, zeros left out."""
+        return {cur: self.plain(n, cur) for cur, n in sorted(money.items()) if n}
+
+
+def iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# -- JSON -------------------------------------------------------------------
+
+
+def _row_json(row: AgingRow, fmt: Amounts) -> dict[str, Any]:
+    return {
+        "buckets": {
+            label: fmt.money(m) for label, m in row.buckets.items() if any(m.values())
+        },
+        "unapplied": fmt.money(row.unapplied),
+        "total": fmt.money(row.total),
+    }
+
+
+def item_json(item: OpenItem, fmt: Amounts) -> dict[str, Any]:
+    invoice = item.invoice
+    cur = invoice.currency
+    return {
+        "invoice": invoice.id,
+        "account": invoice.account,
+        "date": iso(invoice.date),
+        "due": iso(invoice.due),
+        "terms": invoice.terms.text if invoice.terms else None,
+        "days_overdue": item.days_overdue,
+        "bucket": item.bucket,
+        "amount": {cur: fmt.plain(item.amount, cur)},
+        "open": {cur: fmt.plain(item.open, cur)},
+    }
+
+
+def aging_json(report: Aging, fmt: Amounts, detail: bool = False) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "as_of": iso(report.as_of),
+        "basis": report.basis,
+        "buckets": list(report.labels),
+        "customers": [
+            {"account": row.account, "name": row.name, **_row_json(row, fmt)}
+            for row in report.rows
+        ],
+        "totals": _row_json(report.totals, fmt),
+    }
+    if detail:
+        result["invoices"] = [item_json(item, fmt) for item in report.items]
+    return result
+
+
+def overdue_json(
+    as_of: datetime.date, items: Sequence[OverdueItem], fmt: Amounts
+) -> dict[str, Any]:
+    invoices = []
+    for o in items:
+        promise = None
+        if o.promise is not None:
+            p = o.promise.promise
+            promise = {
+                "date": iso(p.date),
+                "amount": fmt.money({p.amount.currency: p.amount.number}),
+                "by": iso(p.by),
+                "invoice": p.invoice,
+                "status": o.promise.status,
+            }
+        note = o.last_note
+        followup = o.next_followup
+        invoices.append(
+            {
+                **item_json(o.item, fmt),
+                "customer": o.customer,
+                "level": o.level,
+                "disputed": o.dispute is not None,
+                "promise": promise,
+                "last_note": note
+                and {
+                    "date": iso(note.date),
+                    "text": note.text,
+                    "contact": note.contact,
+                    "channel": note.channel,
+                },
+                "next_followup": followup
+                and {"date": iso(followup.due), "what": followup.what},
+            }
+        )
+    return {"as_of": iso(as_of), "invoices": invoices}
+
+
+# -- CSV --------------------------------------------------------------------
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def aging_csv(report: Aging, fmt: Amounts, detail: bool = False) -> str:
+    if detail:
+        header = [
+            "invoice", "account", "customer", "date", "due", "terms",
+            "days_overdue", "bucket", "currency", "amount", "open",
+        ]  # fmt: skip
+        names = {row.account: row.name for row in report.rows}
+        rows = [
+            [
+                i.invoice.id,
+                i.invoice.account,
+                names.get(i.invoice.account, ""),
+                iso(i.invoice.date),
+                iso(i.invoice.due),
+                i.invoice.terms.text if i.invoice.terms else "",
+                i.days_overdue,
+                i.bucket,
+                i.currency,
+                fmt.plain(i.amount, i.currency),
+                fmt.plain(i.open, i.currency),
+            ]
+            for i in report.items
+        ]
+        return to_csv(header, rows)
+    header = ["account", "customer", "currency", *report.labels, "unapplied", "total"]
+    rows = []
+    for row in [*report.rows, report.totals]:
+        for cur in sorted(row.total.keys() | row.unapplied.keys()):
+            amounts = [
+                row.buckets.get(label, {}).get(cur, Decimal(0))
+                for label in report.labels
+            ]
+            amounts += [
+                row.unapplied.get(cur, Decimal(0)),
+                row.total.get(cur, Decimal(0)),
+            ]
+            rows.append(
+                [row.account, row.name, cur, *(fmt.plain(a, cur) for a in amounts)]
+            )
+    return to_csv(header, rows)
+
+
+def overdue_csv(items: Sequence[OverdueItem], fmt: Amounts) -> str:
+    header = [
+        "invoice",
+        "account",
+        "customer",
+        "date",
+        "due",
+        "days_overdue",
+        "currency",
+        "open",
+        "level",
+        "disputed",
+        "promise",
+        "promise_by",
+        "last_note_date",
+        "last_note",
+        "next_followup",
+    ]
+    rows = []
+    for o in items:
+        i = o.item
+        rows.append(
+            [
+                i.invoice.id,
+                i.invoice.account,
+                o.customer,
+                iso(i.invoice.date),
+                iso(i.invoice.due),
+                i.days_overdue,
+                i.currency,
+                fmt.plain(i.open, i.currency),
+                o.level or "",
+                "yes" if o.dispute else "",
+                o.promise.status if o.promise else "",
+                iso(o.promise.promise.by) if o.promise else "",
+                iso(o.last_note.date) if o.last_note else "",
+                o.last_note.text if o.last_note else "",
+                iso(o.next_followup.due) if o.next_followup else "",
+            ]
+        )
+    return to_csv(header, rows)
+
+
+# -- Text tables ------------------------------------------------------------
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def fit_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    flexible: Sequence[int],
+    align: Sequence[str],
+    width: int = WIDTH,
+) -> str:
+    """A table no wider than `width`, shortening the `flexible` columns in turn."""
+    rows = [list(r) for r in rows]
+    headers = list(headers)
+    widths = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(headers)]
+    excess = sum(widths) + 2 * (len(headers) - 1) - width
+    for column in flexible:
+        if excess <= 0:
+            break
+        room = max(widths[column] - excess, 8)
+        excess -= widths[column] - room
+        widths[column] = room
+        for r in rows:
+            r[column] = _shorten(r[column], room)
+        headers[column] = _shorten(headers[column], room)
+    return tabulate(
+        rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True
+    )
+
+
+def _aging_cells(
+    row: AgingRow, labels: Sequence[str], cur: str, with_credits: bool, fmt: Amounts
+) -> list[str]:
+    values = [row.buckets.get(label, {}).get(cur) for label in labels]
+    if with_credits:
+        values.append(row.unapplied.get(cur))
+    values.append(row.total.get(cur, Decimal(0)))
+    return [fmt.human(v, cur) if v else "-" for v in values]
+
+
+def aging_table(report: Aging, fmt: Amounts, detail: bool = False) -> str:
+    basis = "days past due" if report.basis == "due" else "days since invoice"
+    parts = [f"Aging as of {report.as_of} (by {basis})"]
+    currencies = sorted(report.totals.total.keys() | report.totals.unapplied.keys())
+    if not currencies:
+        parts.append("\nNo open invoices and no unapplied credits.")
+    for cur in currencies:
+        rows = [r for r in report.rows if cur in r.total or cur in r.unapplied]
+        with_credits = any(r.unapplied.get(cur) for r in rows)
+        labels = list(report.labels)
+        headers = ["Customer", *[label.capitalize() for label in labels]]
+        headers += ["Unapplied"] if with_credits else []
+        headers += ["Total"]
+
+        body = [
+            [r.name, *_aging_cells(r, labels, cur, with_credits, fmt)] for r in rows
+        ]
+        body.append(
+            [
+                "Total " + cur,
+                *_aging_cells(report.totals, labels, cur, with_credits, fmt),
+            ]
+        )
+        table = fit_table(
+            headers, body, [0], ["left"] + ["right"] * (len(headers) - 1)
+        ).splitlines()
+        table.insert(-1, table[1])  # a rule above the totals row
+        parts.append(f"\n{cur}\n" + "\n".join(table))
+    if detail and report.items:
+        parts.append("\nOpen invoices\n" + items_table(report.items, report.rows, fmt))
+    return "\n".join(parts) + "\n"
+
+
+def items_table(
+    items: Sequence[OpenItem], rows: Sequence[AgingRow], fmt: Amounts
+) -> str:
+    names = {row.account: row.name for row in rows}
+    body = [
+        [
+            names.get(i.invoice.account, i.invoice.account),
+            i.invoice.id,
+            iso(i.invoice.date),
+            iso(i.invoice.due),
+            str(i.days_overdue),
+            i.bucket,
+            f"{fmt.human(i.open, i.currency)} {i.currency}",
+        ]
+        for i in sorted(
+            items, key=lambda i: (names.get(i.invoice.account, ""), i.invoice.seq)
+        )
+    ]
+    headers = ["Customer", "Invoice", "Date", "Due", "Days", "Bucket", "Open"]
+    return fit_table(headers, body, [0], ["left"] * 6 + ["right"])
+
+
+def _status(o: OverdueItem) -> str:
+    parts = []
+    if o.dispute is not None:
+        parts.append("DISPUTED")
+    if o.promise is not None:
+        parts.append(f"promise {o.promise.status} {o.promise.promise.by:%m-%d}")
+    if o.next_followup is not None:
+        parts.append(f"f/u {o.next_followup.due:%m-%d}")
+    if o.last_note is not None:
+        parts.append(f"note {o.last_note.date:%m-%d}")
+    return "; ".join(parts)
+
+
+def overdue_table(
+    as_of: datetime.date, items: Sequence[OverdueItem], fmt: Amounts
+) -> str:
+    if not items:
+        return f"Overdue as of {as_of}: nothing is overdue.\n"
+    body = [
+        [
+            str(o.item.days_overdue),
+            o.item.invoice.id,
+            o.customer,
+            f"{fmt.human(o.item.open, o.item.currency)} {o.item.currency}",
+            o.level or "-",
+            _status(o),
+        ]
+        for o in items
+    ]
+    headers = ["Days", "Invoice", "Customer", "Open", "Level", "Status"]
+    # Shorten the customer first, then the status, to fit 80 columns.
+    align = ["right", "left", "left", "right", "left", "left"]
+    table = fit_table(headers, body, [2, 5], align)
+    totals: dict[str, Decimal] = {}
+    for o in items:
+        totals[o.item.currency] = totals.get(o.item.currency, Decimal(0)) + o.item.open
+    total = ", ".join(f"{fmt.human(n, c)} {c}" for c, n in sorted(totals.items()))
+    return f"Overdue as of {as_of}: {len(items)} invoices, {total}\n\n{table}\n"
