@@ -27,7 +27,7 @@ import datetime
 import hashlib
 import heapq
 import itertools
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -244,7 +244,9 @@ class _Book:
     def __init__(self) -> None:
         # Open invoices, oldest first (a heap; settled ones drop out lazily).
         self.open: list[tuple[datetime.date, int, Invoice]] = []
-        self.pool: deque[Credit] = deque()  # unapplied credits, oldest first
+        # Unapplied credits, oldest first (a heap, so that a credit returning
+        # to the pool takes its place by date, whatever the order of events).
+        self.pool: list[tuple[datetime.date, int, Credit]] = []
         self.reserved: dict[str, list[Credit]] = defaultdict(list)
 
     def queue(self, invoice: Invoice) -> None:
@@ -502,10 +504,10 @@ class _Builder:
             self.settle(credit, book, txn.date)
         if self.config.matching == "fifo":
             while book.pool and invoice.open > 0:
-                credit = book.pool[0]
+                credit = book.pool[0][2]
                 _apply(credit, invoice, txn.date)
                 if credit.remaining <= 0:
-                    book.pool.popleft()
+                    heapq.heappop(book.pool)
 
     def named_invoices(
         self, txn: data.Transaction, posting: data.Posting
@@ -596,7 +598,7 @@ class _Builder:
         if self.config.matching == "fifo":
             _apply_oldest_first(credit, book, day)
         if credit.remaining > 0:
-            book.pool.append(credit)
+            heapq.heappush(book.pool, (credit.date, credit.seq, credit))
 
     # -- records -------------------------------------------------------------
 

@@ -286,6 +286,22 @@ def _aging_cells(
     return [fmt.human(v, cur) if v else "-" for v in values]
 
 
+def _currency_table(report: Aging, cur: str, fmt: Amounts, credits: bool) -> str:
+    labels = list(report.labels)
+    rows = [r for r in report.rows if cur in r.total or cur in r.unapplied]
+    headers = ["Customer", *[label.capitalize() for label in labels]]
+    headers += ["Unapplied"] if credits else []
+    headers += ["Total"]
+    body = [[r.name, *_aging_cells(r, labels, cur, credits, fmt)] for r in rows]
+    body.append(
+        ["Total " + cur, *_aging_cells(report.totals, labels, cur, credits, fmt)]
+    )
+    align = ["left"] + ["right"] * (len(headers) - 1)
+    lines = fit_table(headers, body, [0], align).splitlines()
+    lines.insert(-1, lines[1])  # a rule above the totals row
+    return "\n".join(lines)
+
+
 def aging_table(report: Aging, fmt: Amounts, detail: bool = False) -> str:
     basis = "days past due" if report.basis == "due" else "days since invoice"
     parts = [f"Aging as of {report.as_of} (by {basis})"]
@@ -293,27 +309,16 @@ def aging_table(report: Aging, fmt: Amounts, detail: bool = False) -> str:
     if not currencies:
         parts.append("\nNo open invoices and no unapplied credits.")
     for cur in currencies:
-        rows = [r for r in report.rows if cur in r.total or cur in r.unapplied]
-        with_credits = any(r.unapplied.get(cur) for r in rows)
-        labels = list(report.labels)
-        headers = ["Customer", *[label.capitalize() for label in labels]]
-        headers += ["Unapplied"] if with_credits else []
-        headers += ["Total"]
-
-        body = [
-            [r.name, *_aging_cells(r, labels, cur, with_credits, fmt)] for r in rows
-        ]
-        body.append(
-            [
-                "Total " + cur,
-                *_aging_cells(report.totals, labels, cur, with_credits, fmt),
-            ]
-        )
-        table = fit_table(
-            headers, body, [0], ["left"] + ["right"] * (len(headers) - 1)
-        ).splitlines()
-        table.insert(-1, table[1])  # a rule above the totals row
-        parts.append(f"\n{cur}\n" + "\n".join(table))
+        credits = [r for r in report.rows if r.unapplied.get(cur)]
+        table = _currency_table(report, cur, fmt, bool(credits))
+        note = ""
+        if credits and max(len(line) for line in table.splitlines()) > WIDTH:
+            # Too wide with an Unapplied column: list the credits below instead.
+            table = _currency_table(report, cur, fmt, False)
+            note = "\nTotals include unapplied credits: " + "; ".join(
+                f"{r.name} {fmt.human(r.unapplied[cur], cur)}" for r in credits
+            )
+        parts.append(f"\n{cur}\n{table}{note}")
     if detail and report.items:
         parts.append("\nOpen invoices\n" + items_table(report.items, report.rows, fmt))
     return "\n".join(parts) + "\n"
@@ -344,13 +349,17 @@ def items_table(
 def _status(o: OverdueItem) -> str:
     parts = []
     if o.dispute is not None:
-        parts.append("DISPUTED")
+        parts.append(
+            f"DISPUTED: {o.dispute.reason}" if o.dispute.reason else "DISPUTED"
+        )
     if o.promise is not None:
-        parts.append(f"promise {o.promise.status} {o.promise.promise.by:%m-%d}")
+        promise = o.promise.promise
+        amount = f"{promise.amount.number:,} {promise.amount.currency}"
+        parts.append(f"promised {amount} by {promise.by} ({o.promise.status})")
     if o.next_followup is not None:
-        parts.append(f"f/u {o.next_followup.due:%m-%d}")
+        parts.append(f"follow up {o.next_followup.due}")
     if o.last_note is not None:
-        parts.append(f"note {o.last_note.date:%m-%d}")
+        parts.append(f"last note {o.last_note.date}")
     return "; ".join(parts)
 
 
@@ -366,16 +375,23 @@ def overdue_table(
             o.customer,
             f"{fmt.human(o.item.open, o.item.currency)} {o.item.currency}",
             o.level or "-",
-            _status(o),
         ]
         for o in items
     ]
-    headers = ["Days", "Invoice", "Customer", "Open", "Level", "Status"]
-    # Shorten the customer first, then the status, to fit 80 columns.
-    align = ["right", "left", "left", "right", "left", "left"]
-    table = fit_table(headers, body, [2, 5], align)
+    headers = ["Days", "Invoice", "Customer", "Open", "Level"]
+    align = ["right", "left", "left", "right", "left"]
+    lines = fit_table(headers, body, [2], align).splitlines()
+    # Each invoice's status on its own line under it, aligned with the invoice.
+    indent = " " * (lines[1].index(" ") + 2)
+    out = lines[:2]
+    for o, line in zip(items, lines[2:], strict=True):
+        out.append(line)
+        status = _status(o)
+        if status:
+            out.append(_shorten(indent + status, WIDTH))
     totals: dict[str, Decimal] = {}
     for o in items:
         totals[o.item.currency] = totals.get(o.item.currency, Decimal(0)) + o.item.open
     total = ", ".join(f"{fmt.human(n, c)} {c}" for c, n in sorted(totals.items()))
+    table = "\n".join(out)
     return f"Overdue as of {as_of}: {len(items)} invoices, {total}\n\n{table}\n"

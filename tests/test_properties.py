@@ -1,0 +1,189 @@
+"""Property tests: on generated ledgers and dates, the aging reconciles to the cent.
+
+Hypothesis writes ledgers with invoices, debit memos, payments that name one
+invoice, several, an unknown one or none, credit notes, write-offs, prepayments
+and overpayments, in two currencies and under both matching modes, then checks
+the invariants the SPEC promises for every customer, currency and date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from beancount import loader
+from beancount.core import data
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from beancount_ar import aging, ledger, plugin
+
+START = datetime.date(2024, 1, 1)
+CUSTOMERS = ("Acme", "Beta", "Gamma")
+CURRENCIES = ("USD", "EUR")
+TERMS = ("Net 30", "2/10 Net 30", "Due on receipt", "Net 15 EOM", "10th Prox")
+OTHER_LEG = {
+    "payment": "Assets:Bank",
+    "credit-note": "Income:Sales",
+    "write-off": "Expenses:BadDebt",
+}
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2)
+
+invoice_events = st.fixed_dictionaries(
+    {
+        "type": st.just("invoice"),
+        "day": st.integers(0, 200),
+        "customer": st.sampled_from(CUSTOMERS),
+        "currency": st.sampled_from(CURRENCIES),
+        "amount": amounts,
+        "id": st.integers(1, 12),  # small range: repeats make debit memos
+        "terms": st.sampled_from((None, *TERMS)),
+    }
+)
+credit_events = st.fixed_dictionaries(
+    {
+        "type": st.just("credit"),
+        "day": st.integers(0, 200),
+        "customer": st.sampled_from(CUSTOMERS),
+        "currency": st.sampled_from(CURRENCIES),
+        "amount": amounts,
+        "refs": st.lists(st.integers(1, 14), max_size=3),  # 13, 14 never exist
+        "by_meta": st.booleans(),
+        "kind": st.sampled_from(sorted(OTHER_LEG)),
+    }
+)
+ledgers = st.tuples(
+    st.lists(st.one_of(invoice_events, credit_events), min_size=1, max_size=25),
+    st.sampled_from(("fifo", "strict")),
+)
+
+
+def ledger_text(events: list[dict], matching: str) -> str:
+    lines = [
+        f"plugin \"beancount_ar\" \"{{'matching': '{matching}'}}\"",
+        "2023-01-01 open Assets:Bank",
+        "2023-01-01 open Income:Sales",
+        "2023-01-01 open Expenses:BadDebt",
+    ]
+    lines += [f"2023-01-01 open Assets:Receivable:{c}" for c in CUSTOMERS]
+    for event in sorted(events, key=lambda e: e["day"]):
+        day = START + datetime.timedelta(days=event["day"])
+        account = f"Assets:Receivable:{event['customer']}"
+        amount, currency = event["amount"], event["currency"]
+        if event["type"] == "invoice":
+            lines.append(f'{day} * "Sale" ^INV-{event["id"]}')
+            if event["terms"]:
+                lines.append(f'  terms: "{event["terms"]}"')
+            lines.append(f"  {account}  {amount} {currency}")
+            lines.append(f"  Income:Sales  {-amount} {currency}")
+        else:
+            refs = [f"INV-{r}" for r in event["refs"]]
+            if event["by_meta"] and refs:
+                lines.append(f'{day} * "Credit"')
+                lines.append(f'  invoice: "{refs[0]}"')
+            else:
+                lines.append(f'{day} * "Credit" ' + " ".join(f"^{r}" for r in refs))
+            lines.append(f"  {OTHER_LEG[event['kind']]}  {amount} {currency}")
+            lines.append(f"  {account}  {-amount} {currency}")
+    return "\n".join(lines) + "\n"
+
+
+def balances(entries: list, day: datetime.date) -> dict[tuple[str, str], Decimal]:
+    """Balance of every receivable account and currency on `day`, straight from
+    the postings, independently of the engine."""
+    result: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and entry.date <= day:
+            for posting in entry.postings:
+                if posting.account.startswith("Assets:Receivable:"):
+                    key = (posting.account, posting.units.currency)
+                    result[key] += posting.units.number
+    return {k: v for k, v in result.items() if v}
+
+
+def aging_sums(report: aging.Aging) -> dict[tuple[str, str], Decimal]:
+    result: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in report.rows:
+        for money in [*row.buckets.values(), row.unapplied]:
+            for currency, number in money.items():
+                result[(row.account, currency)] += number
+        for currency, number in row.total.items():
+            assert number == sum(
+                (m.get(currency, Decimal(0)) for m in [*row.buckets.values(), row.unapplied]),
+                Decimal(0),
+            )
+    return {k: v for k, v in result.items() if v}
+
+
+def load(text: str) -> ledger.Ledger:
+    entries, errors, options = loader.load_string(text)
+    assert not [e for e in errors if "Balance" in type(e).__name__]
+    return ledger.from_entries(entries, errors, options)
+
+
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@PROPERTY
+@given(ledgers, st.integers(-5, 260), st.sampled_from(("due", "invoice")))
+def test_buckets_plus_unapplied_equal_the_balance(generated, offset, basis):
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    day = START + datetime.timedelta(days=offset)
+    report = aging.aging(led.index, day, basis=basis)
+    assert aging_sums(report) == balances(led.entries, day)
+
+
+@PROPERTY
+@given(ledgers)
+def test_no_invoice_is_paid_beyond_its_amount(generated):
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    for invoice in led.index.invoices:
+        for app in invoice.applications:
+            assert app.amount > 0
+            # At the moment of each application, what was applied so far is
+            # within what had been charged by then.
+            applied = sum(a.amount for a in invoice.applications if a.date <= app.date)
+            assert applied <= invoice.amount_at(app.date)
+        assert 0 <= invoice.open <= invoice.amount
+    for credit in led.index.credits:
+        assert 0 <= credit.remaining <= credit.amount
+        assert sum(a.amount for a in credit.applications) + credit.remaining == credit.amount
+
+
+@PROPERTY
+@given(ledgers)
+def test_plugin_is_idempotent_and_keeps_every_entry(generated):
+    events, matching = generated
+    text = ledger_text(events, matching)
+    raw, _, options = loader.load_string(text.split("\n", 1)[1])  # without plugin
+    config = f"{{'matching': '{matching}'}}"
+    once, _ = plugin.receivables(raw, options, config)
+    twice, _ = plugin.receivables(once, options, config)
+    assert twice == once
+    assert [(type(e), e.date, e.meta["lineno"]) for e in once] == [
+        (type(e), e.date, e.meta["lineno"]) for e in raw
+    ]
+    # Only metadata changed: the postings' accounts and amounts are intact.
+    for before, after in zip(raw, once, strict=True):
+        if isinstance(before, data.Transaction):
+            assert [(p.account, p.units) for p in before.postings] == [
+                (p.account, p.units) for p in after.postings
+            ]
+
+
+@PROPERTY
+@given(ledgers, st.integers(0, 260))
+def test_open_items_never_exceed_the_balance_when_nothing_is_unapplied(generated, offset):
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    day = START + datetime.timedelta(days=offset)
+    report = aging.aging(led.index, day)
+    for item in report.items:
+        assert 0 < item.open <= item.amount
+        assert item.invoice.date <= day
