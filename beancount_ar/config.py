@@ -164,7 +164,7 @@ def parse_config(text: str | None) -> tuple[Config, list[ConfigError]]:
     if text and text.strip():
         try:
             raw = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
             error(f"not a Python dict literal ({exc.__class__.__name__}): {text!r}")
             raw = {}
     if not isinstance(raw, dict):
@@ -175,7 +175,7 @@ def parse_config(text: str | None) -> tuple[Config, list[ConfigError]]:
 
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        check = _CHECKS.get(key)
+        check = _CHECKS.get(key) if isinstance(key, str) else None
         if check is None:
             error(f"unknown key {key!r} (known: {', '.join(sorted(_CHECKS))})")
             continue

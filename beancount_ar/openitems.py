@@ -22,13 +22,15 @@ Matching rules (SPEC "Ledger conventions"):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import gc
 import hashlib
 import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -115,7 +117,10 @@ class Invoice:
 
     @property
     def discount_date(self) -> datetime.date | None:
-        return self.terms.discount_date(self.date) if self.terms else None
+        try:
+            return self.terms.discount_date(self.date) if self.terms else None
+        except OverflowError:  # reported with the due date
+            return None
 
     def amount_at(self, day: datetime.date) -> Decimal:
         """The invoice amount with the debit memos dated on or before `day`."""
@@ -215,12 +220,14 @@ def _meta_str(meta: data.Meta | None, key: str) -> Any:
     return (meta or {}).get(key)
 
 
-def credit_kind(txn: data.Transaction, posting: data.Posting, config: Config) -> str:
+def credit_kind(
+    txn: data.Transaction, posting: data.Posting, is_receivable: Callable[[str], bool]
+) -> str:
     """Guess the kind of a credit from the transaction's other legs."""
     other = [
         p
         for p in txn.postings
-        if p is not posting and not config.is_receivable(p.account) and p.units
+        if p is not posting and not is_receivable(p.account) and p.units
     ]
     if not other:
         return "adjustment"
@@ -298,7 +305,16 @@ class _Builder:
         self.records: dict[str, list[Any]] = defaultdict(list)
         self.notes: list[records.Note] = []
         self.terms_cache: dict[Any, Terms] = {}
+        self.generated: dict[tuple[str, str], int] = {}
+        self.receivable: dict[str, bool] = {}
+        self.customer_terms: dict[str, tuple[Terms | None, data.Meta]] = {}
         self.seq = itertools.count()
+
+    def is_receivable(self, account: str) -> bool:
+        known = self.receivable.get(account)
+        if known is None:
+            known = self.receivable[account] = self.config.is_receivable(account)
+        return known
 
     def error(self, source: data.Meta, message: str, entry: Any) -> None:
         self.errors.append(ARError(source, message, entry))
@@ -312,27 +328,26 @@ class _Builder:
             For each transaction touching a customer: the (posting index,
             invoice id or None for credits) of its receivable postings.
         """
-        config = self.config
+        is_receivable = self.is_receivable
         txns = []
         for entry in self.entries:
-            if isinstance(entry, data.Transaction):
-                ar = [
-                    (i, p)
-                    for i, p in enumerate(entry.postings)
-                    if config.is_receivable(p.account) and p.units and p.units.number
-                ]
-                if not ar:
-                    continue
+            if type(entry) is data.Transaction:
                 marks: list[tuple[int, str | None]] = []
-                for i, posting in ar:
-                    if posting.units.number > 0:
+                for i, posting in enumerate(entry.postings):
+                    if not is_receivable(posting.account):
+                        continue
+                    number = posting.units.number if posting.units else None
+                    if not number:
+                        continue
+                    if number > 0:
                         invoice_id = self.invoice_id(entry, posting)
                         self.known_ids[posting.account].add(invoice_id)
                         marks.append((i, invoice_id))
                     else:
                         marks.append((i, None))
-                txns.append((entry, marks))
-            elif isinstance(entry, data.Open) and config.is_receivable(entry.account):
+                if marks:
+                    txns.append((entry, marks))
+            elif isinstance(entry, data.Open) and is_receivable(entry.account):
                 self.add_customer(entry.account, entry.meta)
             elif isinstance(entry, data.Custom) and entry.type == "ar-terms":
                 record, err = records.parse_custom(entry)
@@ -370,8 +385,7 @@ class _Builder:
             meta,
         )
 
-    @staticmethod
-    def invoice_id(txn: data.Transaction, posting: data.Posting) -> str:
+    def invoice_id(self, txn: data.Transaction, posting: data.Posting) -> str:
         for value in (
             _meta_str(posting.meta, META_INVOICE),
             _meta_str(txn.meta, META_INVOICE),
@@ -380,7 +394,13 @@ class _Builder:
                 return str(value)
         if txn.links:
             return min(txn.links)
-        return _generated_id(txn, posting)
+        # No id given: a stable one from the content, numbered when two
+        # postings would otherwise share it (they are separate invoices).
+        base = _generated_id(txn, posting)
+        count = self.generated[(posting.account, base)] = (
+            self.generated.get((posting.account, base), 0) + 1
+        )
+        return base if count == 1 else f"{base}-{count}"
 
     # -- pass 2: chronological matching -------------------------------------
 
@@ -413,6 +433,19 @@ class _Builder:
         self, txn: data.Transaction, posting: data.Posting
     ) -> tuple[Terms | None, data.Meta]:
         """Terms from the posting, the transaction, the customer, the config."""
+        if META_TERMS not in (posting.meta or ()) and META_TERMS not in txn.meta:
+            # The common case: the customer's terms, worked out once.
+            cached = self.customer_terms.get(posting.account)
+            if cached is None:
+                cached = self.customer_terms[posting.account] = self._terms_for(
+                    txn, posting
+                )
+            return cached
+        return self._terms_for(txn, posting)
+
+    def _terms_for(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[Terms | None, data.Meta]:
         candidates = (
             (_meta_str(posting.meta, META_TERMS), _source(posting, txn)),
             (_meta_str(txn.meta, META_TERMS), txn.meta),
@@ -440,7 +473,15 @@ class _Builder:
     def due_for(
         self, txn: data.Transaction, posting: data.Posting, terms: Terms | None
     ) -> datetime.date:
-        computed = terms.due_date(txn.date) if terms else txn.date
+        try:
+            computed = terms.due_date(txn.date) if terms else txn.date
+        except OverflowError:
+            self.error(
+                _source(posting, txn), f"terms {terms.text} run past year 9999", txn
+            )
+            computed = txn.date
+        if META_DUE not in (posting.meta or ()) and META_DUE not in txn.meta:
+            return computed
         for meta, source in (
             (posting.meta, _source(posting, txn)),
             (txn.meta, txn.meta),
@@ -498,16 +539,35 @@ class _Builder:
         self.postings[(id(txn), index)] = invoice
         book.queue(invoice)
 
-        # Credits waiting for this invoice first, then (fifo) unapplied ones.
-        for credit in book.reserved.pop(invoice.id, ()):
-            _apply(credit, invoice, txn.date)
-            self.settle(credit, book, txn.date)
-        if self.config.matching == "fifo":
-            while book.pool and invoice.open > 0:
-                credit = book.pool[0][2]
-                _apply(credit, invoice, txn.date)
+        self.pay_from_pool(invoice, book, txn.date)
+
+    def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
+        """Apply waiting credits to a newly charged invoice, oldest credit first.
+
+        Credits that named this invoice before it was issued are eligible, and
+        under `fifo` so are the unapplied credits. Taking them strictly in the
+        order they were received keeps the plugin idempotent: the `invoice:`
+        it writes on a credit paid into one invoice from the pool names that
+        invoice, and on a second run the credit is then taken in the same turn.
+        """
+        waiting = book.reserved.pop(invoice.id, [])
+        pool = book.pool if self.config.matching == "fifo" else []
+        while invoice.open > 0 and (waiting or pool):
+            if pool and (
+                not waiting or pool[0][:2] < (waiting[0].date, waiting[0].seq)
+            ):
+                credit = pool[0][2]
+                _apply(credit, invoice, day)
                 if credit.remaining <= 0:
-                    heapq.heappop(book.pool)
+                    heapq.heappop(pool)
+            else:
+                credit = waiting.pop(0)
+                _apply(credit, invoice, day)
+                if credit.remaining > 0:
+                    heapq.heappush(book.pool, (credit.date, credit.seq, credit))
+        # What is left of the waiting credits is unapplied like any other.
+        for credit in waiting:
+            heapq.heappush(book.pool, (credit.date, credit.seq, credit))
 
     def named_invoices(
         self, txn: data.Transaction, posting: data.Posting
@@ -560,10 +620,12 @@ class _Builder:
         posting = txn.postings[index]
         self.customer(posting, txn)
         units = posting.units
-        kind = _meta_str(posting.meta, META_KIND) or _meta_str(txn.meta, META_KIND)
+        kind, kind_source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
+        if kind is None:
+            kind, kind_source = _meta_str(txn.meta, META_KIND), txn.meta
         if kind is not None and kind not in CREDIT_KINDS:
             self.error(
-                _source(posting, txn),
+                kind_source,
                 f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
                 txn,
             )
@@ -575,7 +637,7 @@ class _Builder:
             date=txn.date,
             seq=next(self.seq),
             amount=-units.number,
-            kind=kind or credit_kind(txn, posting, self.config),
+            kind=kind or credit_kind(txn, posting, self.is_receivable),
             named=tuple(inv.id for inv in issued) + tuple(future),
             meta=_source(posting, txn),
             entry=txn,
@@ -664,4 +726,22 @@ def build_index(entries: Sequence[data.Directive], config: Config) -> Index:
         The index; its `errors` lists every problem found, each naming the
         file and line of the offending entry or posting.
     """
-    return _Builder(entries, config).build()
+    with gc_paused():
+        return _Builder(entries, config).build()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many objects are made.
+
+    The index makes a few objects per posting and none of them form cycles
+    that need collecting; on a large ledger the collector would otherwise
+    walk every entry over and over, which costs as much as the work itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -56,6 +56,7 @@ from beancount_ar.openitems import (
     Index,
     Invoice,
     build_index,
+    gc_paused,
 )
 
 __plugins__ = ("receivables",)
@@ -113,19 +114,43 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
     marks = index.postings
     touched = {txn_id for txn_id, _ in marks}
     out = []
-    for entry in entries:
-        if id(entry) in touched:
-            postings = list(entry.postings)
-            for i, posting in enumerate(postings):
-                item = marks.get((id(entry), i))
-                if item is None:
-                    continue
-                meta = dict(posting.meta or {})
-                if isinstance(item, Invoice):
-                    _invoice_meta(meta, item)
-                else:
-                    _credit_meta(meta, item)
-                postings[i] = posting._replace(meta=meta)
-            entry = entry._replace(postings=postings)
-        out.append(entry)
+    with gc_paused():
+        for entry in entries:
+            if id(entry) in touched:
+                entry = _annotated(entry, marks)
+            out.append(entry)
     return out
+
+
+def _annotated(
+    txn: data.Transaction, marks: dict[tuple[int, int], Invoice | Credit]
+) -> data.Transaction:
+    postings = list(txn.postings)
+    for i, posting in enumerate(postings):
+        item = marks.get((id(txn), i))
+        if item is None:
+            continue
+        meta = dict(posting.meta or {})
+        if type(item) is Invoice:
+            _invoice_meta(meta, item)
+        else:
+            _credit_meta(meta, item)
+        # Built directly: namedtuple._replace is several times slower.
+        postings[i] = data.Posting(
+            posting.account,
+            posting.units,
+            posting.cost,
+            posting.price,
+            posting.flag,
+            meta,
+        )
+    new = data.Transaction(
+        txn.meta, txn.date, txn.flag, txn.payee, txn.narration, txn.tags, txn.links,
+        postings,
+    )  # fmt: skip
+    # The index now points at the annotated transaction, not the original.
+    for i in range(len(postings)):
+        item = marks.get((id(txn), i))
+        if item is not None:
+            item.entry = new
+    return new

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 EXAMPLES = '"Net 30", "2/10 Net 30", "Due on receipt", "Net 15 EOM", "10th Prox"'
+MAX_DAYS = 3660  # ten years: anything longer is a typo, and would overflow dates
 
 
 class TermsError(ValueError):
@@ -148,6 +149,8 @@ def parse_terms(text: object, named: Mapping[str, str] | None = None) -> Terms:
         return Terms(f"{_ordinal(day)} Prox", prox_day=day)
     if match := _NET.match(key):
         net = int(match["net"])
+        if net > MAX_DAYS:
+            raise TermsError(f'unknown terms "{text}": {net} days is over ten years')
         eom = match["eom"] is not None
         suffix = " EOM" if eom else ""
         if match["pct"] is None:

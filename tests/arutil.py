@@ -49,8 +49,7 @@ def D(text: str) -> Decimal:
 def open_amounts(led: ledger.Ledger, as_of: str) -> dict[str, Decimal]:
     """Invoice id -> open amount on a date."""
     return {
-        item.invoice.id: item.open
-        for item in aging.open_items(led.index, day(as_of))
+        item.invoice.id: item.open for item in aging.open_items(led.index, day(as_of))
     }
 
 

@@ -80,11 +80,15 @@ def test_historical_as_of_shows_what_was_owed_that_day():
         2024-03-15 * "Acme Corp" "Rest" ^INV-1
           Assets:Bank:Checking     400.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     assert aging.aging(led.index, day("2023-12-31")).rows == []
-    assert aging.aging(led.index, day("2024-02-14")).totals.total == {"USD": D("1000.00")}
-    assert aging.aging(led.index, day("2024-02-15")).totals.total == {"USD": D("400.00")}
+    assert aging.aging(led.index, day("2024-02-14")).totals.total == {
+        "USD": D("1000.00")
+    }
+    assert aging.aging(led.index, day("2024-02-15")).totals.total == {
+        "USD": D("400.00")
+    }
     assert aging.aging(led.index, day("2024-03-15")).rows == []
 
 
@@ -95,11 +99,13 @@ def test_currencies_are_never_summed():
         2024-01-05 * "Beta LLC" "Euro job" ^B-1
           Assets:Receivable:Beta    300.00 EUR
           Income:Design
-        """
+        """,
     )
     report = aging.aging(led.index, day("2024-01-10"))
     assert report.totals.total == {"USD": D("1000.00"), "EUR": D("300.00")}
-    assert report.totals.buckets == {"current": {"USD": D("1000.00"), "EUR": D("300.00")}}
+    assert report.totals.buckets == {
+        "current": {"USD": D("1000.00"), "EUR": D("300.00")}
+    }
 
 
 def test_customer_filter_limits_the_report():
@@ -109,9 +115,11 @@ def test_customer_filter_limits_the_report():
         2024-01-05 * "Beta LLC" "Flyers" ^B-1
           Assets:Receivable:Beta    300.00 USD
           Income:Design
-        """
+        """,
     )
-    report = aging.aging(led.index, day("2024-01-10"), accounts={"Assets:Receivable:Beta"})
+    report = aging.aging(
+        led.index, day("2024-01-10"), accounts={"Assets:Receivable:Beta"}
+    )
     assert [row.name for row in report.rows] == ["Beta LLC"]
     assert report.totals.total == {"USD": D("300.00")}
 

@@ -28,7 +28,7 @@ def test_partial_payment_leaves_the_rest_open():
         2024-03-20 * "Acme Corp" "Part payment" ^INV-2
           Assets:Bank:Checking     300.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     assert not led.errors
     assert open_amounts(led, "2024-03-31") == {
@@ -45,9 +45,12 @@ def test_payment_naming_an_invoice_pays_it_not_the_oldest():
         2024-03-20 * "Acme Corp" "Payment" ^INV-3
           Assets:Bank:Checking     200.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
-    assert open_amounts(led, "2024-03-31") == {"INV-1": D("1000.00"), "INV-2": D("500.00")}
+    assert open_amounts(led, "2024-03-31") == {
+        "INV-1": D("1000.00"),
+        "INV-2": D("500.00"),
+    }
 
 
 def test_one_payment_linking_several_invoices_pays_them_oldest_first():
@@ -57,10 +60,13 @@ def test_one_payment_linking_several_invoices_pays_them_oldest_first():
         2024-03-20 * "Acme Corp" "Payment" ^INV-3 ^INV-2
           Assets:Bank:Checking     600.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     # INV-2 (older) is paid in full, the remaining 100 goes to INV-3.
-    assert open_amounts(led, "2024-03-31") == {"INV-1": D("1000.00"), "INV-3": D("100.00")}
+    assert open_amounts(led, "2024-03-31") == {
+        "INV-1": D("1000.00"),
+        "INV-3": D("100.00"),
+    }
 
 
 def test_unreferenced_payment_applies_to_oldest_invoices_first():
@@ -70,9 +76,12 @@ def test_unreferenced_payment_applies_to_oldest_invoices_first():
         2024-03-20 * "Acme Corp" "Payment"
           Assets:Bank:Checking    1200.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
-    assert open_amounts(led, "2024-03-31") == {"INV-2": D("300.00"), "INV-3": D("200.00")}
+    assert open_amounts(led, "2024-03-31") == {
+        "INV-2": D("300.00"),
+        "INV-3": D("200.00"),
+    }
 
 
 def test_leftover_of_a_referenced_payment_goes_to_the_oldest_invoice():
@@ -82,9 +91,12 @@ def test_leftover_of_a_referenced_payment_goes_to_the_oldest_invoice():
         2024-03-20 * "Acme Corp" "Payment" ^INV-3
           Assets:Bank:Checking     700.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
-    assert open_amounts(led, "2024-03-31") == {"INV-1": D("500.00"), "INV-2": D("500.00")}
+    assert open_amounts(led, "2024-03-31") == {
+        "INV-1": D("500.00"),
+        "INV-2": D("500.00"),
+    }
 
 
 def test_strict_mode_keeps_unreferenced_payment_unapplied():
@@ -185,7 +197,10 @@ def test_payment_naming_a_future_invoice_waits_for_it():
     )
     assert not led.errors
     # The deposit is kept for INV-2, not spent on the older INV-1.
-    assert open_amounts(led, "2024-01-31") == {"INV-1": D("100.00"), "INV-2": D("200.00")}
+    assert open_amounts(led, "2024-01-31") == {
+        "INV-1": D("100.00"),
+        "INV-2": D("200.00"),
+    }
 
 
 def test_credit_note_and_write_off_are_told_apart_by_the_other_leg():
@@ -208,10 +223,15 @@ def test_credit_note_and_write_off_are_told_apart_by_the_other_leg():
           ar-kind: "credit-note"
           Assets:Bank:Checking      200.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     kinds = [(c.date.day, c.kind) for c in led.index.credits]
-    assert kinds == [(15, "credit-note"), (16, "write-off"), (17, "payment"), (18, "credit-note")]
+    assert kinds == [
+        (15, "credit-note"),
+        (16, "write-off"),
+        (17, "payment"),
+        (18, "credit-note"),
+    ]
     assert open_amounts(led, "2024-03-31") == {}
 
 
@@ -284,7 +304,7 @@ def test_unknown_invoice_reference_is_an_error_and_applies_fifo():
           invoice: "INV-99"
           Assets:Bank:Checking     1000.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     (error,) = led.errors
     assert "'INV-99'" in error.message
@@ -300,7 +320,7 @@ def test_link_that_is_not_an_invoice_is_ignored():
         2024-03-20 * "Acme Corp" "Payment" ^project-x
           Assets:Bank:Checking      200.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     assert not led.errors
     assert open_amounts(led, "2024-03-31")["INV-1"] == D("800.00")
@@ -313,7 +333,7 @@ def test_payments_after_the_as_of_date_do_not_count():
         2024-04-20 * "Acme Corp" "Payment" ^INV-1
           Assets:Bank:Checking     1000.00 USD
           Assets:Receivable:Acme
-        """
+        """,
     )
     assert open_amounts(led, "2024-04-19")["INV-1"] == D("1000.00")
     assert "INV-1" not in open_amounts(led, "2024-04-20")
@@ -330,7 +350,7 @@ def test_customers_are_matched_separately():
         2024-03-20 * "Beta LLC" "Payment"
           Assets:Bank:Checking      300.00 USD
           Assets:Receivable:Beta
-        """
+        """,
     )
     assert open_amounts(led, "2024-03-31") == {
         "INV-1": D("1000.00"),
@@ -353,11 +373,14 @@ def test_an_invoice_and_its_payment_in_one_transaction():
 
 
 def test_same_results_whether_or_not_the_ledger_loads_the_plugin():
-    body = (INVOICES, """
+    body = (
+        INVOICES,
+        """
         2024-03-20 * "Acme Corp" "Payment"
           Assets:Bank:Checking     1200.00 USD
           Assets:Receivable:Acme
-        """)
+        """,
+    )
     with_plugin = load(*body)
     without = load(
         """
@@ -368,4 +391,6 @@ def test_same_results_whether_or_not_the_ledger_loads_the_plugin():
         *body,
         header=False,
     )
-    assert open_amounts(with_plugin, "2024-03-31") == open_amounts(without, "2024-03-31")
+    assert open_amounts(with_plugin, "2024-03-31") == open_amounts(
+        without, "2024-03-31"
+    )

@@ -111,7 +111,10 @@ def aging_sums(report: aging.Aging) -> dict[tuple[str, str], Decimal]:
                 result[(row.account, currency)] += number
         for currency, number in row.total.items():
             assert number == sum(
-                (m.get(currency, Decimal(0)) for m in [*row.buckets.values(), row.unapplied]),
+                (
+                    m.get(currency, Decimal(0))
+                    for m in [*row.buckets.values(), row.unapplied]
+                ),
                 Decimal(0),
             )
     return {k: v for k, v in result.items() if v}
@@ -153,7 +156,10 @@ def test_no_invoice_is_paid_beyond_its_amount(generated):
         assert 0 <= invoice.open <= invoice.amount
     for credit in led.index.credits:
         assert 0 <= credit.remaining <= credit.amount
-        assert sum(a.amount for a in credit.applications) + credit.remaining == credit.amount
+        assert (
+            sum(a.amount for a in credit.applications) + credit.remaining
+            == credit.amount
+        )
 
 
 @PROPERTY
@@ -179,7 +185,9 @@ def test_plugin_is_idempotent_and_keeps_every_entry(generated):
 
 @PROPERTY
 @given(ledgers, st.integers(0, 260))
-def test_open_items_never_exceed_the_balance_when_nothing_is_unapplied(generated, offset):
+def test_open_items_never_exceed_the_balance_when_nothing_is_unapplied(
+    generated, offset
+):
     events, matching = generated
     led = load(ledger_text(events, matching))
     day = START + datetime.timedelta(days=offset)

@@ -217,6 +217,13 @@ def test_terms_rejects_out_of_range_numbers_saying_why(
     assert explanation in message
 
 
+@pytest.mark.parametrize("text", ["Net 9999999", "2/10 Net 9999999", 9999999])
+def test_terms_rejects_absurdly_long_net_periods(text: object) -> None:
+    # A typo like this would otherwise overflow the calendar.
+    with pytest.raises(TermsError, match="9999999"):
+        parse_terms(text)
+
+
 def test_terms_rejects_discount_period_longer_than_net_naming_both() -> None:
     with pytest.raises(TermsError, match=r"\(40 days\).*\(30 days\)"):
         parse_terms("50/40 Net 30")

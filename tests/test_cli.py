@@ -1,0 +1,234 @@
+"""The bean-ar command line through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pathlib
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from beancount_ar.cli import cli
+
+EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger" / "main.beancount"
+DEMO_DATE = "2026-11-26"
+
+SMALL = """
+plugin "beancount_ar" "{'grace_days': 5}"
+2024-01-01 open Assets:Bank:Checking
+2024-01-01 open Income:Design
+2024-01-01 open Assets:Receivable:Acme
+  customer: "Acme Corp"
+2024-01-01 open Assets:Receivable:Beta
+  customer: "Beta LLC"
+
+2024-03-01 * "Acme Corp" "Website redesign" ^INV-1001
+  Assets:Receivable:Acme   1200.00 USD
+  Income:Design
+
+2024-03-20 * "Acme Corp" "Payment" ^INV-1001
+  Assets:Bank:Checking     500.00 USD
+  Assets:Receivable:Acme
+
+2024-06-10 * "Beta LLC" "Flyers" ^B-7
+  Assets:Receivable:Beta   1234567.50 USD
+  Income:Design
+
+2024-06-12 * "Beta LLC" "Deposit on next job"
+  Assets:Bank:Checking     100.00 USD
+  Assets:Receivable:Beta
+"""
+
+
+@pytest.fixture
+def small(tmp_path: pathlib.Path) -> str:
+    path = tmp_path / "small.beancount"
+    path.write_text(SMALL)
+    return str(path)
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_aging_json_has_the_spec_shape_and_exact_amounts(small):
+    result = run(
+        "aging", small, "--as-of", "2024-06-30", "--format", "json", "--detail"
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["as_of"] == "2024-06-30"
+    assert report["basis"] == "due"
+    assert report["buckets"] == ["current", "1-30", "31-60", "61-90", "91+"]
+    acme, beta = report["customers"]
+    assert acme == {
+        "account": "Assets:Receivable:Acme",
+        "name": "Acme Corp",
+        "buckets": {"91+": {"USD": "700.00"}},
+        "unapplied": {},
+        "total": {"USD": "700.00"},
+    }
+    # The deposit paid part of the invoice issued before it (FIFO).
+    assert beta["buckets"] == {"current": {"USD": "1234467.50"}}
+    assert report["totals"]["total"] == {"USD": "1235167.50"}
+    assert report["invoices"][0] == {
+        "invoice": "INV-1001",
+        "account": "Assets:Receivable:Acme",
+        "date": "2024-03-01",
+        "due": "2024-03-31",
+        "terms": "Net 30",
+        "days_overdue": 91,
+        "bucket": "91+",
+        "amount": {"USD": "1200.00"},
+        "open": {"USD": "700.00"},
+    }
+
+
+def test_aging_table_fits_80_columns_with_separators(small):
+    result = run("aging", small, "--as-of", "2024-06-30")
+    assert result.exit_code == 0
+    assert "1,234,467.50" in result.stdout
+    assert "Total USD" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_aging_csv_has_one_row_per_customer_and_currency_plus_total(small):
+    result = run("aging", small, "--as-of", "2024-06-30", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["customer"] for r in rows] == ["Acme Corp", "Beta LLC", "Total"]
+    assert rows[0]["91+"] == "700.00"
+    assert rows[2]["total"] == "1235167.50"
+
+
+def test_aging_invoice_basis_and_custom_buckets(small):
+    result = run(
+        "aging", small, "--as-of", "2024-06-30", "--basis", "invoice",
+        "--buckets", "60,120", "--format", "json",
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["buckets"] == ["0-60", "61-120", "121+"]
+    assert report["customers"][0]["buckets"] == {"121+": {"USD": "700.00"}}
+
+
+def test_aging_customer_by_name(small):
+    result = run("aging", small, "--as-of", "2024-06-30", "--customer", "beta llc",
+                 "--format", "json")  # fmt: skip
+    names = [c["name"] for c in json.loads(result.stdout)["customers"]]
+    assert names == ["Beta LLC"]
+
+
+def test_ledger_from_beancount_file_variable(small):
+    result = run("aging", "--as-of", "2024-06-30", "--format", "json",
+                 env={"BEANCOUNT_FILE": small})  # fmt: skip
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["totals"]["total"] == {"USD": "1235167.50"}
+
+
+def test_overdue_json_objects_carry_status(small):
+    result = run("overdue", small, "--as-of", "2024-06-30", "--format", "json")
+    (invoice,) = json.loads(result.stdout)["invoices"]
+    assert invoice["invoice"] == "INV-1001"
+    assert invoice["customer"] == "Acme Corp"
+    assert invoice["level"] == "agency"  # 91 days: past 90
+    assert invoice["disputed"] is False
+    assert invoice["promise"] is None
+    assert invoice["last_note"] is None
+    assert invoice["next_followup"] is None
+    assert invoice["open"] == {"USD": "700.00"}
+
+
+def test_overdue_min_days(small):
+    result = run("overdue", small, "--as-of", "2024-04-05", "--min-days", "10")
+    assert "nothing is overdue" in result.stdout
+    result = run("overdue", small, "--as-of", "2024-04-05", "--min-days", "5")
+    assert "INV-1001" in result.stdout
+
+
+def test_ledger_errors_go_to_stderr_with_file_and_line_and_exit_1(tmp_path):
+    path = tmp_path / "bad.beancount"
+    path.write_text(
+        SMALL
+        + textwrap.dedent(
+            """
+            2024-07-01 * "Acme Corp" "Poster" ^INV-1002
+              terms: "Net3O"
+              Assets:Receivable:Acme   100.00 USD
+              Income:Design
+            """
+        )
+    )
+    result = run("aging", str(path), "--as-of", "2024-07-31", "--format", "json")
+    assert result.exit_code == 1
+    line = SMALL.count("\n") + 2
+    assert f'{path}:{line}: unknown terms "Net3O"' in result.stderr
+    # The report is still printed, with the invoice on the default terms.
+    assert json.loads(result.stdout)["customers"][0]["total"] == {"USD": "800.00"}
+
+
+def test_ledger_without_the_plugin_still_reports_engine_errors(tmp_path):
+    path = tmp_path / "noplugin.beancount"
+    path.write_text(
+        SMALL.replace('plugin "beancount_ar" "{\'grace_days\': 5}"\n', "")
+        + '\n2024-07-01 custom "ar-hold" Assets:Receivable:Acme "yes"\n'
+    )
+    result = run("aging", str(path), "--as-of", "2024-07-31")
+    assert result.exit_code == 1
+    assert "ar-hold: on must be TRUE or FALSE" in result.stderr
+    assert "Acme Corp" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2024-13-01"], "is not a date"),
+        (["--format", "xml"], "--format"),
+        (["--buckets", "60,30"], "increasing"),
+        (["--buckets", "a,b"], "list of days"),
+        (["--basis", "paid"], "--basis"),
+        (["--customer", "Nobody"], "no customer 'Nobody'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(small, args, message):
+    result = run("aging", small, *args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("bean-ar: error:")
+    assert message in lines[0]
+
+
+def test_missing_ledger_file_exits_2(tmp_path):
+    result = run("aging", str(tmp_path / "nope.beancount"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_missing_ledger_argument_exits_2():
+    result = run("overdue", env={"BEANCOUNT_FILE": ""})
+    assert result.exit_code == 2
+    assert "LEDGER" in result.stderr
+
+
+def test_example_ledger_loads_clean_and_ages_into_every_bucket():
+    result = run("aging", str(EXAMPLE), "--as-of", DEMO_DATE, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["totals"]["buckets"]) == {
+        "current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "91+",
+    }
+    assert report["totals"]["unapplied"]  # the prepayment waiting for its invoice
+    assert {"USD", "EUR"} <= set(report["totals"]["total"])
+
+
+def test_example_ledger_tables_fit_80_columns():
+    for command in ("aging", "overdue"):
+        result = run(command, str(EXAMPLE), "--as-of", DEMO_DATE)
+        assert result.exit_code == 0
+        assert max(len(line) for line in result.stdout.splitlines()) <= 80
