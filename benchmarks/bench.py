@@ -57,7 +57,7 @@ STDERR_LINES = 8
 
 # Quality bars from SPEC.md ("at 100k invoices").
 BAR_PLUGIN_TIME = 1.10  # b / a
-BAR_AGING_TIME = 1.20   # c / a
+BAR_AGING_TIME = 1.20  # c / a
 BAR_AGING_MEMORY = 1.20  # c / a
 
 
@@ -112,14 +112,23 @@ class SizeResult:
 # ------------------------------------------------------------------ measurement
 
 
-def run_measured(argv: list[str], env: dict[str, str], stdout_to_null: bool,
-                 timeout: float) -> Run:
+def run_measured(
+    argv: list[str], env: dict[str, str], stdout_to_null: bool, timeout: float
+) -> Run:
     """Run ``argv`` as a child; wall time and its own peak RSS via ``os.wait4``."""
-    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out, \
-            open(os.devnull, "wb") as null:
+    with (
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryFile() as out,
+        open(os.devnull, "wb") as null,
+    ):
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=null if stdout_to_null else out,
-                                stderr=err, env=env, cwd=REPO_ROOT)
+        proc = subprocess.Popen(
+            argv,
+            stdout=null if stdout_to_null else out,
+            stderr=err,
+            env=env,
+            cwd=REPO_ROOT,
+        )
         timer = threading.Timer(timeout, _kill, [proc.pid])
         timer.start()
         try:
@@ -130,11 +139,18 @@ def run_measured(argv: list[str], env: dict[str, str], stdout_to_null: bool,
         proc.returncode = os.waitstatus_to_exitcode(status)
         head = _head(err) or _head(out)
     if proc.returncode < 0:
-        head.insert(0, f"killed by signal {-proc.returncode}"
-                    + (f" (timeout {timeout:.0f} s?)" if seconds >= timeout else ""))
-    return Run(returncode=proc.returncode, seconds=seconds,
-               peak_mib=usage.ru_maxrss / 1024,  # Linux: KiB
-               cpu_seconds=usage.ru_utime + usage.ru_stime, output_head=head)
+        head.insert(
+            0,
+            f"killed by signal {-proc.returncode}"
+            + (f" (timeout {timeout:.0f} s?)" if seconds >= timeout else ""),
+        )
+    return Run(
+        returncode=proc.returncode,
+        seconds=seconds,
+        peak_mib=usage.ru_maxrss / 1024,  # Linux: KiB
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        output_head=head,
+    )
 
 
 def _kill(pid: int) -> None:
@@ -160,8 +176,9 @@ def ledger_dir(build: Path, invoices: int) -> Path:
     return build / f"bench-{invoices}"
 
 
-def ensure_ledgers(folder: Path, invoices: int, customers: int, seed: int,
-                   regen: bool) -> float | None:
+def ensure_ledgers(
+    folder: Path, invoices: int, customers: int, seed: int, regen: bool
+) -> float | None:
     """Generate the ledgers unless present with the same parameters.
 
     Returns the generation time in seconds, or None when nothing was generated.
@@ -173,9 +190,20 @@ def ensure_ledgers(folder: Path, invoices: int, customers: int, seed: int,
     if present and not regen and json.loads(marker.read_text()) == params:
         return None
     marker.unlink(missing_ok=True)
-    argv = [sys.executable, str(GENERATOR), "--invoices", str(invoices),
-            "--customers", str(customers), "--seed", str(seed), "--both",
-            "--out", str(folder / "main.beancount"), "--quiet"]
+    argv = [
+        sys.executable,
+        str(GENERATOR),
+        "--invoices",
+        str(invoices),
+        "--customers",
+        str(customers),
+        "--seed",
+        str(seed),
+        "--both",
+        "--out",
+        str(folder / "main.beancount"),
+        "--quiet",
+    ]
     print(f"generating {folder} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     subprocess.run(argv, check=True)
@@ -210,19 +238,39 @@ def commands(folder: Path, as_of: str, cache: bool) -> list[Command]:
     bean_ar = BIN_DIR / "bean-ar"
     no_cache = [] if cache else ["-C"]
     check_skip = None if bean_check.exists() else f"{bean_check} not found"
-    ar_skip = None if bean_ar.exists() else (
-        f"{bean_ar} not found (install the package: pip install -e .)")
+    ar_skip = (
+        None
+        if bean_ar.exists()
+        else (f"{bean_ar} not found (install the package: pip install -e .)")
+    )
     return [
-        Command("a", "bean-check (no plugin)",
-                [str(bean_check), *no_cache, str(folder / "main-noplugin.beancount")],
-                skip_reason=check_skip),
-        Command("b", "bean-check (plugin)",
-                [str(bean_check), *no_cache, str(folder / "main.beancount")],
-                skip_reason=check_skip),
-        Command("c", "bean-ar aging --format json",
-                [str(bean_ar), "aging", str(folder / "main.beancount"),
-                 "--as-of", as_of, "--format", "json"],
-                stdout_to_null=True, skip_reason=ar_skip),
+        Command(
+            "a",
+            "bean-check (no plugin)",
+            [str(bean_check), *no_cache, str(folder / "main-noplugin.beancount")],
+            skip_reason=check_skip,
+        ),
+        Command(
+            "b",
+            "bean-check (plugin)",
+            [str(bean_check), *no_cache, str(folder / "main.beancount")],
+            skip_reason=check_skip,
+        ),
+        Command(
+            "c",
+            "bean-ar aging --format json",
+            [
+                str(bean_ar),
+                "aging",
+                str(folder / "main.beancount"),
+                "--as-of",
+                as_of,
+                "--format",
+                "json",
+            ],
+            stdout_to_null=True,
+            skip_reason=ar_skip,
+        ),
     ]
 
 
@@ -234,12 +282,18 @@ def child_env(cache: bool, src: bool) -> dict[str, str]:
         env["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
     if src:  # import beancount_ar from the working tree without installing it
         env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+            filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])
+        )
     return env
 
 
-def run_one(cmd: Command, result: Result, env: dict[str, str],
-            args: argparse.Namespace, warm_up: bool) -> None:
+def run_one(
+    cmd: Command,
+    result: Result,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    warm_up: bool,
+) -> None:
     """Run ``cmd`` once (after an untimed warm-up run if asked); record it."""
     print(f"  {cmd.key}) {' '.join(cmd.argv)}", file=sys.stderr, flush=True)
     if warm_up:
@@ -299,8 +353,11 @@ def ratios(results: dict[str, Result]) -> dict[str, float | None]:
     }
 
 
-BARS = {"b/a time": BAR_PLUGIN_TIME, "c/a time": BAR_AGING_TIME,
-        "c/a memory": BAR_AGING_MEMORY}
+BARS = {
+    "b/a time": BAR_PLUGIN_TIME,
+    "c/a time": BAR_AGING_TIME,
+    "c/a memory": BAR_AGING_MEMORY,
+}
 
 
 def growth(sizes: list[SizeResult]) -> list[dict[str, object]]:
@@ -312,8 +369,11 @@ def growth(sizes: list[SizeResult]) -> list[dict[str, object]]:
         row: dict[str, object] = {"from": small.invoices, "to": large.invoices}
         for key in ("a", "b", "c"):
             lo, hi = small.results[key], large.results[key]
-            row[key] = (hi.seconds / lo.seconds / factor
-                        if lo.ok and hi.ok and lo.seconds else None)
+            row[key] = (
+                hi.seconds / lo.seconds / factor
+                if lo.ok and hi.ok and lo.seconds
+                else None
+            )
         rows.append(row)
     return rows
 
@@ -324,32 +384,43 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
 
 def print_report(sizes: list[SizeResult], args: argparse.Namespace) -> None:
     cache = "ON (warm)" if args.cache else "OFF"
-    print(f"\nloader cache {cache}; time = min of {args.repeat} run(s), "
-          f"peak = max RSS; bin: {BIN_DIR}")
-    print(f"\n{'invoices':>9} {'txns':>8}  {'command':30} {'seconds':>8} "
-          f"{'peak MiB':>9}  status")
+    print(
+        f"\nloader cache {cache}; time = min of {args.repeat} run(s), "
+        f"peak = max RSS; bin: {BIN_DIR}"
+    )
+    print(
+        f"\n{'invoices':>9} {'txns':>8}  {'command':30} {'seconds':>8} "
+        f"{'peak MiB':>9}  status"
+    )
     for size in sizes:
         for res in size.results.values():
             status = res.status if res.ok else f"{res.status.upper()}: {res.message}"
-            print(f"{size.invoices:>9} {size.transactions:>8}  "
-                  f"{res.key}) {res.label:27} {_fmt(res.seconds):>8} "
-                  f"{_fmt(res.peak_mib, '.0f'):>9}  {status}")
+            print(
+                f"{size.invoices:>9} {size.transactions:>8}  "
+                f"{res.key}) {res.label:27} {_fmt(res.seconds):>8} "
+                f"{_fmt(res.peak_mib, '.0f'):>9}  {status}"
+            )
             if res.status == "failed":
-                for line in (res.runs[-1].output_head if res.runs else []):
+                for line in res.runs[-1].output_head if res.runs else []:
                     print(f"{'':20}| {line[:150]}")
     print("\nratios (bars from SPEC.md apply at 100k invoices):")
     for size in sizes:
         parts = []
         for name, value in size.ratios.items():
             bar = BARS.get(name)
-            mark = "" if bar is None or value is None else (
-                " ok" if value <= bar else f" OVER {bar}")
+            mark = (
+                ""
+                if bar is None or value is None
+                else (" ok" if value <= bar else f" OVER {bar}")
+            )
             parts.append(f"{name} {_fmt(value)}{mark}")
         print(f"{size.invoices:>9}  " + ";  ".join(parts))
     rows = growth(sizes)
     if rows:
-        print("\ngrowth per invoice, (t_large / t_small) / (n_large / n_small), "
-              "1.0 = linear:")
+        print(
+            "\ngrowth per invoice, (t_large / t_small) / (n_large / n_small), "
+            "1.0 = linear:"
+        )
         for row in rows:
             cells = "  ".join(f"{key}) {_fmt(row[key])}" for key in ("a", "b", "c"))
             print(f"  {row['from']} -> {row['to']}:  {cells}")
@@ -363,20 +434,32 @@ def print_report(sizes: list[SizeResult], args: argparse.Namespace) -> None:
 def environment() -> dict[str, object]:
     try:
         from importlib.metadata import version
+
         beancount_version = version("beancount")
     except Exception:  # not installed in this interpreter
         beancount_version = None
-    return {"python": sys.version.split()[0], "executable": sys.executable,
-            "beancount": beancount_version, "platform": platform.platform(),
-            "cpus": os.cpu_count(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    return {
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "beancount": beancount_version,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
 
 
 def save_json(path: Path, sizes: list[SizeResult], args: argparse.Namespace) -> None:
     payload = {
         "environment": environment(),
-        "settings": {"sizes": [s.invoices for s in sizes], "repeat": args.repeat,
-                     "customers": args.customers, "seed": args.seed,
-                     "as_of": args.as_of, "cache": args.cache, "src": args.src},
+        "settings": {
+            "sizes": [s.invoices for s in sizes],
+            "repeat": args.repeat,
+            "customers": args.customers,
+            "seed": args.seed,
+            "as_of": args.as_of,
+            "cache": args.cache,
+            "src": args.src,
+        },
         "sizes": [asdict(size) for size in sizes],
         "growth": growth(sizes),
     }
@@ -401,27 +484,52 @@ def parse_sizes(text: str) -> list[int]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time bean-check with/without the beancount_ar plugin and "
-        "bean-ar aging on synthetic ledgers.")
-    parser.add_argument("--sizes", type=parse_sizes, default="10000,100000",
-                        help="invoice counts, comma-separated (default 10000,100000)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per command; the minimum time is kept")
+        "bean-ar aging on synthetic ledgers."
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default="10000,100000",
+        help="invoice counts, comma-separated (default 10000,100000)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per command; the minimum time is kept",
+    )
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", default="2026-11-26")
-    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR,
-                        help="where bench-<N>/ ledgers live (default: build/)")
-    parser.add_argument("--regen", action="store_true",
-                        help="regenerate the ledgers even when present")
-    parser.add_argument("--cache", action="store_true",
-                        help="leave the loader cache on (after a warm-up run)")
-    parser.add_argument("--src", action="store_true",
-                        help="put the repository on PYTHONPATH so the plugin "
-                        "imports from the working tree without installing")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds before a run is killed (default 1800)")
-    parser.add_argument("--json", type=Path, metavar="FILE",
-                        help="also save the results as JSON")
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=BUILD_DIR,
+        help="where bench-<N>/ ledgers live (default: build/)",
+    )
+    parser.add_argument(
+        "--regen", action="store_true", help="regenerate the ledgers even when present"
+    )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="leave the loader cache on (after a warm-up run)",
+    )
+    parser.add_argument(
+        "--src",
+        action="store_true",
+        help="put the repository on PYTHONPATH so the plugin "
+        "imports from the working tree without installing",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds before a run is killed (default 1800)",
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also save the results as JSON"
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")

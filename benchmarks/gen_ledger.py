@@ -67,8 +67,15 @@ DISCOUNTS = "Expenses:Discounts"
 BAD_DEBT = "Expenses:BadDebt"
 RECEIVABLE_ROOT = "Assets:Receivable"
 
-TERMS = ["Net 30", "Net 15", "2/10 Net 30", "Net 30 EOM", "Due on receipt",
-         "10th Prox", "Net 45"]
+TERMS = [
+    "Net 30",
+    "Net 15",
+    "2/10 Net 30",
+    "Net 30 EOM",
+    "Due on receipt",
+    "10th Prox",
+    "Net 45",
+]
 TERMS_WEIGHTS = [40, 10, 15, 10, 8, 7, 10]
 OVERRIDE_TERMS = ["Net 60", "Net 10", "Net 30", "Due on receipt", "Net 45"]
 
@@ -77,16 +84,16 @@ PROFILES = ["prompt", "average", "slow"]
 PROFILE_WEIGHTS = [45, 35, 20]
 
 # Per-invoice patterns (probabilities, the rest is "full" payment).
-P_OPEN_RECENT = 0.10      # left open, among invoices of the last RECENT_DAYS
+P_OPEN_RECENT = 0.10  # left open, among invoices of the last RECENT_DAYS
 RECENT_DAYS = 120
 P_WRITEOFF = {"prompt": 0.002, "average": 0.008, "slow": 0.03}
-P_PARTIAL = 0.06          # two instalments
-P_BATCH = 0.08            # paid together with other invoices
-BATCH_WINDOW = 45         # days a batched invoice waits for the next ones
+P_PARTIAL = 0.06  # two instalments
+P_BATCH = 0.08  # paid together with other invoices
+BATCH_WINDOW = 45  # days a batched invoice waits for the next ones
 P_OVERPAY = 0.01
-P_PREPAY = 0.005          # prepays the customer's next invoice
-P_DISCOUNT = 0.70         # prompt "2/10 Net 30" customers taking the discount
-P_UNLINKED = 0.12         # single-invoice payments that name no invoice
+P_PREPAY = 0.005  # prepays the customer's next invoice
+P_DISCOUNT = 0.70  # prompt "2/10 Net 30" customers taking the discount
+P_UNLINKED = 0.12  # single-invoice payments that name no invoice
 P_TERMS_OVERRIDE = 0.015
 P_DUE_OVERRIDE = 0.015
 
@@ -167,30 +174,43 @@ def money(cents: int) -> str:
 # ------------------------------------------------------------------------- entries
 
 
-def invoice_text(date: int, cust: Customer, inv_id: str, cents: int,
-                 meta: str = "") -> str:
+def invoice_text(
+    date: int, cust: Customer, inv_id: str, cents: int, meta: str = ""
+) -> str:
     amount = money(cents)
-    return (f'{iso(date)} * "{cust.name}" "Invoice" ^{inv_id}\n{meta}'
-            f"  {cust.account}  {amount} {CURRENCY}\n"
-            f"  {SALES}  -{amount} {CURRENCY}\n\n")
+    return (
+        f'{iso(date)} * "{cust.name}" "Invoice" ^{inv_id}\n{meta}'
+        f"  {cust.account}  {amount} {CURRENCY}\n"
+        f"  {SALES}  -{amount} {CURRENCY}\n\n"
+    )
 
 
-def payment_text(date: int, cust: Customer, links: list[str], cents: int,
-                 narration: str = "Payment", discount_cents: int = 0) -> str:
+def payment_text(
+    date: int,
+    cust: Customer,
+    links: list[str],
+    cents: int,
+    narration: str = "Payment",
+    discount_cents: int = 0,
+) -> str:
     """A payment of ``cents`` off the receivable; ``discount_cents`` of it to
     Expenses:Discounts, the rest to the bank."""
     link_text = "".join(f" ^{link}" for link in links)
-    text = (f'{iso(date)} * "{cust.name}" "{narration}"{link_text}\n'
-            f"  {BANK}  {money(cents - discount_cents)} {CURRENCY}\n")
+    text = (
+        f'{iso(date)} * "{cust.name}" "{narration}"{link_text}\n'
+        f"  {BANK}  {money(cents - discount_cents)} {CURRENCY}\n"
+    )
     if discount_cents:
         text += f"  {DISCOUNTS}  {money(discount_cents)} {CURRENCY}\n"
     return text + f"  {cust.account}  {money(-cents)} {CURRENCY}\n\n"
 
 
 def writeoff_text(date: int, cust: Customer, inv_id: str, cents: int) -> str:
-    return (f'{iso(date)} * "{cust.name}" "Write-off" ^{inv_id}\n'
-            f"  {BAD_DEBT}  {money(cents)} {CURRENCY}\n"
-            f"  {cust.account}  {money(-cents)} {CURRENCY}\n\n")
+    return (
+        f'{iso(date)} * "{cust.name}" "Write-off" ^{inv_id}\n'
+        f"  {BAD_DEBT}  {money(cents)} {CURRENCY}\n"
+        f"  {cust.account}  {money(-cents)} {CURRENCY}\n\n"
+    )
 
 
 # ---------------------------------------------------------------------- generator
@@ -219,14 +239,16 @@ class Generator:
         result = []
         for number in range(1, count + 1):
             tag = f"{number:0{width}d}"
-            result.append(Customer(
-                number=number,
-                account=f"{RECEIVABLE_ROOT}:Cust{tag}",
-                name=f"Customer {tag}",
-                terms=self.rng.choices(TERMS, TERMS_WEIGHTS)[0],
-                profile=self.rng.choices(PROFILES, PROFILE_WEIGHTS)[0],
-                batch_size=self.rng.randint(2, 4),
-            ))
+            result.append(
+                Customer(
+                    number=number,
+                    account=f"{RECEIVABLE_ROOT}:Cust{tag}",
+                    name=f"Customer {tag}",
+                    terms=self.rng.choices(TERMS, TERMS_WEIGHTS)[0],
+                    profile=self.rng.choices(PROFILES, PROFILE_WEIGHTS)[0],
+                    batch_size=self.rng.randint(2, 4),
+                )
+            )
         return result
 
     # -- output ---------------------------------------------------------------
@@ -237,8 +259,10 @@ class Generator:
             yield f"{date} open {account}\n"
         yield "\n"
         for cust in self.customers:
-            yield (f"{date} open {cust.account}  {CURRENCY}\n"
-                   f'  customer: "{cust.name}"\n  terms: "{cust.terms}"\n\n')
+            yield (
+                f"{date} open {cust.account}  {CURRENCY}\n"
+                f'  customer: "{cust.name}"\n  terms: "{cust.terms}"\n\n'
+            )
 
     def schedule(self, date: int, text: str) -> bool:
         """Queue a credit entry for ``date``; entries after the end are dropped."""
@@ -300,8 +324,9 @@ class Generator:
             return max(1, due - date + rng.randint(-5, 25))
         return max(1, due - date + rng.randint(30, 120))
 
-    def settle(self, cust: Customer, date: int, due: int, terms: str,
-               inv_id: str, cents: int) -> None:
+    def settle(
+        self, cust: Customer, date: int, due: int, terms: str, inv_id: str, cents: int
+    ) -> None:
         """Schedule the credits of one invoice (or none: it stays open)."""
         rng = self.rng
         if date > self.end - RECENT_DAYS and rng.random() < P_OPEN_RECENT:
@@ -321,21 +346,29 @@ class Generator:
         elif (roll := roll - P_BATCH) < P_OVERPAY:
             extra = rng.randint(1, 200) * 100
             self.stats.overpayments += 1
-            self.pay(cust, date + self.pay_delay(cust, date, due), [inv_id],
-                     cents + extra)
+            self.pay(
+                cust, date + self.pay_delay(cust, date, due), [inv_id], cents + extra
+            )
         elif (roll := roll - P_OVERPAY) < P_PREPAY:
             self.pay_full(cust, date, due, terms, inv_id, cents)
             if not cust.prepaid_cents:
                 cust.prepaid_cents = max(2000, int(rng.lognormvariate(11.0, 1.0)))
                 cust.prepaid_on = date
                 self.stats.prepayments += 1
-                self.pay(cust, date, [], cust.prepaid_cents, "Prepayment",
-                         count=False)
+                self.pay(cust, date, [], cust.prepaid_cents, "Prepayment", count=False)
         else:
             self.pay_full(cust, date, due, terms, inv_id, cents)
 
-    def pay(self, cust: Customer, date: int, links: list[str], cents: int,
-            narration: str = "Payment", discount: int = 0, count: bool = True) -> bool:
+    def pay(
+        self,
+        cust: Customer,
+        date: int,
+        links: list[str],
+        cents: int,
+        narration: str = "Payment",
+        discount: int = 0,
+        count: bool = True,
+    ) -> bool:
         """Schedule a payment; False when it falls after the end date."""
         text = payment_text(date, cust, links, cents, narration, discount)
         if not self.schedule(date, text):
@@ -345,21 +378,27 @@ class Generator:
             self.stats.payments_unlinked += 1
         return True
 
-    def pay_full(self, cust: Customer, date: int, due: int, terms: str,
-                 inv_id: str, cents: int) -> None:
+    def pay_full(
+        self, cust: Customer, date: int, due: int, terms: str, inv_id: str, cents: int
+    ) -> None:
         rng = self.rng
-        if (terms == "2/10 Net 30" and cust.profile == "prompt"
-                and rng.random() < P_DISCOUNT):
+        if (
+            terms == "2/10 Net 30"
+            and cust.profile == "prompt"
+            and rng.random() < P_DISCOUNT
+        ):
             self.stats.discount_payments += 1
             discount = round(cents * 0.02)
-            self.pay(cust, date + rng.randint(1, 10), [inv_id], cents,
-                     discount=discount)
+            self.pay(
+                cust, date + rng.randint(1, 10), [inv_id], cents, discount=discount
+            )
             return
         links = [] if rng.random() < P_UNLINKED else [inv_id]
         self.pay(cust, date + self.pay_delay(cust, date, due), links, cents)
 
-    def pay_partial(self, cust: Customer, date: int, due: int, inv_id: str,
-                    cents: int) -> None:
+    def pay_partial(
+        self, cust: Customer, date: int, due: int, inv_id: str, cents: int
+    ) -> None:
         rng = self.rng
         self.stats.partial_invoices += 1
         first = cents * rng.randint(30, 70) // 100
@@ -372,8 +411,12 @@ class Generator:
         """One payment for all the invoices waiting in the customer's batch."""
         batch, cust.batch = cust.batch, []
         due = max(due_ordinal(date, cust.terms) for date, _, _ in batch)
-        if self.pay(cust, last_date + self.pay_delay(cust, last_date, due),
-                    [inv_id for _, inv_id, _ in batch], sum(c for _, _, c in batch)):
+        if self.pay(
+            cust,
+            last_date + self.pay_delay(cust, last_date, due),
+            [inv_id for _, inv_id, _ in batch],
+            sum(c for _, _, c in batch),
+        ):
             self.stats.payments_multi_invoice += len(batch) > 1
 
     def write_off(self, cust: Customer, date: int, inv_id: str, cents: int) -> None:
@@ -395,8 +438,10 @@ def check_destination(path: Path) -> None:
     """Refuse to write into the repository except under build/."""
     resolved = path.resolve()
     if resolved.is_relative_to(REPO_ROOT) and not resolved.is_relative_to(BUILD_DIR):
-        raise SystemExit(f"gen_ledger: refusing to write {path} inside the repository; "
-                         f"use {BUILD_DIR}/ or a directory outside it (e.g. /tmp)")
+        raise SystemExit(
+            f"gen_ledger: refusing to write {path} inside the repository; "
+            f"use {BUILD_DIR}/ or a directory outside it (e.g. /tmp)"
+        )
 
 
 def write_atomic(path: Path, chunks: Iterator[str], stats: Stats | None = None) -> None:
@@ -449,18 +494,25 @@ def generate(args: argparse.Namespace) -> Stats:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Write a synthetic accounts-receivable Beancount ledger.")
+        description="Write a synthetic accounts-receivable Beancount ledger."
+    )
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", help="ledger path (default: "
-                        "build/bench-<N>/main.beancount in the repository)")
+    parser.add_argument(
+        "--out",
+        help="ledger path (default: build/bench-<N>/main.beancount in the repository)",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--no-plugin", action="store_true",
-                      help="omit the beancount_ar plugin line")
-    mode.add_argument("--both", action="store_true",
-                      help="write data.beancount beside --out, --out itself with "
-                      "the plugin, and <stem>-noplugin.beancount without it")
+    mode.add_argument(
+        "--no-plugin", action="store_true", help="omit the beancount_ar plugin line"
+    )
+    mode.add_argument(
+        "--both",
+        action="store_true",
+        help="write data.beancount beside --out, --out itself with "
+        "the plugin, and <stem>-noplugin.beancount without it",
+    )
     parser.add_argument("--quiet", action="store_true", help="no statistics")
     args = parser.parse_args(argv)
     if args.invoices < 1 or args.customers < 1:
@@ -479,8 +531,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     if not args.quiet:
         extra = " (+ data.beancount, main-noplugin.beancount)" if args.both else ""
-        print(f"gen_ledger: wrote {args.out}{extra} in {elapsed:.2f} s\n"
-              f"{stats.report()}", file=sys.stderr)
+        print(
+            f"gen_ledger: wrote {args.out}{extra} in {elapsed:.2f} s\n{stats.report()}",
+            file=sys.stderr,
+        )
     return 0
 
 
