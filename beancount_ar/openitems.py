@@ -22,12 +22,12 @@ Matching rules (SPEC "Ledger conventions"):
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import datetime
 import gc
 import hashlib
-import heapq
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -103,9 +103,8 @@ class Invoice:
     due: datetime.date
     meta: data.Meta
     entry: data.Transaction
-    charges: list[tuple[datetime.date, Decimal]] = dataclasses.field(
-        default_factory=list
-    )
+    first: Decimal = ZERO  # the amount of the first posting
+    memos: list[tuple[datetime.date, Decimal]] | None = None  # later debit memos
     applications: list[Application] = dataclasses.field(default_factory=list)
     open: Decimal = ZERO  # open amount after the whole ledger
     last_change: datetime.date | None = None  # last charge or application
@@ -113,7 +112,9 @@ class Invoice:
 
     @property
     def amount(self) -> Decimal:
-        return sum((number for _, number in self.charges), ZERO)
+        if not self.memos:
+            return self.first
+        return self.first + sum((number for _, number in self.memos), ZERO)
 
     @property
     def discount_date(self) -> datetime.date | None:
@@ -124,7 +125,11 @@ class Invoice:
 
     def amount_at(self, day: datetime.date) -> Decimal:
         """The invoice amount with the debit memos dated on or before `day`."""
-        return sum((n for d, n in self.charges if d <= day), ZERO)
+        if day < self.date:
+            return ZERO
+        if not self.memos:
+            return self.first
+        return self.first + sum((n for d, n in self.memos if d <= day), ZERO)
 
     def open_at(self, day: datetime.date) -> Decimal:
         """The open amount on `day` (zero before the invoice date)."""
@@ -175,8 +180,9 @@ class Index:
     named_terms: dict[str, str]
     records: dict[str, list[Any]]
     notes: list[records.Note]
-    # (id(transaction), posting index) -> the invoice or credit the posting made
-    postings: dict[tuple[int, int], Invoice | Credit]
+    # Every transaction touching a customer, in ledger order, with the
+    # (posting index, invoice or credit) of each receivable posting.
+    touched: list[tuple[data.Transaction, list[tuple[int, Invoice | Credit]]]]
     invoices_by_key: dict[tuple[str, str], Invoice]
     _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
@@ -224,6 +230,11 @@ def credit_kind(
     txn: data.Transaction, posting: data.Posting, is_receivable: Callable[[str], bool]
 ) -> str:
     """Guess the kind of a credit from the transaction's other legs."""
+    postings = txn.postings
+    if len(postings) == 2:
+        leg = postings[1] if postings[0] is posting else postings[0]
+        if leg.units and not is_receivable(leg.account):
+            return _KIND_BY_ROOT.get(leg.account.split(":", 1)[0], "adjustment")
     other = [
         p
         for p in txn.postings
@@ -233,9 +244,10 @@ def credit_kind(
         return "adjustment"
     largest = max(other, key=lambda p: abs(p.units.number or ZERO))
     root = account_lib.root(1, largest.account)
-    return {"Assets": "payment", "Income": "credit-note", "Expenses": "write-off"}.get(
-        root, "adjustment"
-    )
+    return _KIND_BY_ROOT.get(root, "adjustment")
+
+
+_KIND_BY_ROOT = {"Assets": "payment", "Income": "credit-note", "Expenses": "write-off"}
 
 
 def _generated_id(txn: data.Transaction, posting: data.Posting) -> str:
@@ -249,27 +261,68 @@ class _Book:
     __slots__ = ("open", "pool", "reserved")
 
     def __init__(self) -> None:
-        # Open invoices, oldest first (a heap; settled ones drop out lazily).
-        self.open: list[tuple[datetime.date, int, Invoice]] = []
-        # Unapplied credits, oldest first (a heap, so that a credit returning
-        # to the pool takes its place by date, whatever the order of events).
-        self.pool: list[tuple[datetime.date, int, Credit]] = []
+        # Invoices possibly open, oldest first; settled ones drop out lazily.
+        self.open = _Queue()
+        # Unapplied credits, oldest first.
+        self.pool = _Queue()
+        # Credits waiting for an invoice they named before it was issued.
         self.reserved: dict[str, list[Credit]] = defaultdict(list)
 
-    def queue(self, invoice: Invoice) -> None:
+    def queue(self, invoice: Invoice, new: bool) -> None:
         if not invoice.queued:
             invoice.queued = True
-            heapq.heappush(self.open, (invoice.date, invoice.seq, invoice))
+            self.open.push(invoice, new)
 
     def oldest(self) -> Invoice | None:
         """The oldest invoice still open, dropping settled ones on the way."""
-        while self.open:
-            invoice = self.open[0][2]
+        queue = self.open
+        while queue:
+            invoice = queue.first()
             if invoice.open > 0:
                 return invoice
-            heapq.heappop(self.open)
+            queue.pop()
             invoice.queued = False
         return None
+
+
+def _order(item: Invoice | Credit) -> tuple[datetime.date, int]:
+    return item.date, item.seq
+
+
+class _Queue:
+    """Invoices or credits in (date, seq) order.
+
+    Matching runs in ledger order, so a new item is always the latest and is
+    appended; only an item coming back (a paid invoice reopened by a debit
+    memo, a waiting credit returned to the pool) is inserted in its place.
+    """
+
+    __slots__ = ("head", "items")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.head = 0
+
+    def __bool__(self) -> bool:
+        return self.head < len(self.items)
+
+    def push(self, item: Any, new: bool) -> None:
+        if new:
+            self.items.append(item)
+        else:
+            bisect.insort(self.items, item, lo=self.head, key=_order)
+
+    def first(self) -> Any:
+        return self.items[self.head]
+
+    def pop(self) -> None:
+        self.head += 1
+        if self.head == len(self.items):
+            self.items.clear()
+            self.head = 0
+        elif self.head > 64 and self.head * 2 > len(self.items):
+            del self.items[: self.head]
+            self.head = 0
 
 
 def _apply(credit: Credit, invoice: Invoice, day: datetime.date) -> None:
@@ -300,13 +353,18 @@ class _Builder:
         self.credits: list[Credit] = []
         self.by_key: dict[tuple[str, str], Invoice] = {}
         self.known_ids: dict[str, set[str]] = defaultdict(set)
-        self.postings: dict[tuple[int, int], Invoice | Credit] = {}
+        self.touched: list[
+            tuple[data.Transaction, list[tuple[int, Invoice | Credit]]]
+        ] = []
+        self.made: list[tuple[int, Invoice | Credit]] = []  # of the current txn
         self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
         self.records: dict[str, list[Any]] = defaultdict(list)
         self.notes: list[records.Note] = []
         self.terms_cache: dict[Any, Terms] = {}
         self.generated: dict[tuple[str, str], int] = {}
         self.receivable: dict[str, bool] = {}
+        self.roots = frozenset(config.accounts)
+        self.fifo = config.matching == "fifo"
         self.customer_terms: dict[str, tuple[Terms | None, data.Meta]] = {}
         self.seq = itertools.count()
 
@@ -408,6 +466,7 @@ class _Builder:
         self, txns: Iterable[tuple[data.Transaction, list[tuple[int, str | None]]]]
     ) -> None:
         for txn, marks in txns:
+            self.made = []
             # Invoices of a transaction before its credits, so that a credit
             # in the same transaction can pay them.
             for i, invoice_id in marks:
@@ -416,6 +475,7 @@ class _Builder:
             for i, invoice_id in marks:
                 if invoice_id is None:
                     self.credit(txn, i)
+            self.touched.append((txn, self.made))
 
     def customer(self, posting: data.Posting, txn: data.Transaction) -> None:
         account = posting.account
@@ -503,9 +563,10 @@ class _Builder:
 
     def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> None:
         posting = txn.postings[index]
-        self.customer(posting, txn)
-        units = posting.units
         account = posting.account
+        if account not in self.customers or account in self.roots:
+            self.customer(posting, txn)
+        units = posting.units
         invoice = self.by_key.get((account, invoice_id))
         if invoice is not None and invoice.currency != units.currency:
             self.error(
@@ -521,25 +582,31 @@ class _Builder:
         if invoice is None:
             terms, _ = self.terms_for(txn, posting)
             invoice = Invoice(
-                account=account,
-                id=invoice_id,
-                currency=units.currency,
-                date=txn.date,
-                seq=next(self.seq),
-                terms=terms,
-                due=self.due_for(txn, posting, terms),
-                meta=_source(posting, txn),
-                entry=txn,
+                account,
+                invoice_id,
+                units.currency,
+                txn.date,
+                next(self.seq),
+                terms,
+                self.due_for(txn, posting, terms),
+                _source(posting, txn),
+                txn,
             )
             self.by_key[(account, invoice_id)] = invoice
             self.invoices.append(invoice)
-        invoice.charges.append((txn.date, units.number))
+        new = not invoice.first
+        if new:
+            invoice.first = units.number
+        elif invoice.memos is None:
+            invoice.memos = [(txn.date, units.number)]
+        else:
+            invoice.memos.append((txn.date, units.number))
         invoice.open += units.number
         invoice.last_change = txn.date
-        self.postings[(id(txn), index)] = invoice
-        book.queue(invoice)
-
-        self.pay_from_pool(invoice, book, txn.date)
+        self.made.append((index, invoice))
+        book.queue(invoice, new)
+        if book.pool or book.reserved:
+            self.pay_from_pool(invoice, book, txn.date)
 
     def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
         """Apply waiting credits to a newly charged invoice, oldest credit first.
@@ -551,23 +618,21 @@ class _Builder:
         invoice, and on a second run the credit is then taken in the same turn.
         """
         waiting = book.reserved.pop(invoice.id, [])
-        pool = book.pool if self.config.matching == "fifo" else []
+        pool = book.pool if self.fifo else _Queue()
         while invoice.open > 0 and (waiting or pool):
-            if pool and (
-                not waiting or pool[0][:2] < (waiting[0].date, waiting[0].seq)
-            ):
-                credit = pool[0][2]
+            if pool and (not waiting or _order(pool.first()) < _order(waiting[0])):
+                credit = pool.first()
                 _apply(credit, invoice, day)
                 if credit.remaining <= 0:
-                    heapq.heappop(pool)
+                    pool.pop()
             else:
                 credit = waiting.pop(0)
                 _apply(credit, invoice, day)
                 if credit.remaining > 0:
-                    heapq.heappush(book.pool, (credit.date, credit.seq, credit))
+                    book.pool.push(credit, False)
         # What is left of the waiting credits is unapplied like any other.
         for credit in waiting:
-            heapq.heappush(book.pool, (credit.date, credit.seq, credit))
+            book.pool.push(credit, False)
 
     def named_invoices(
         self, txn: data.Transaction, posting: data.Posting
@@ -618,34 +683,36 @@ class _Builder:
 
     def credit(self, txn: data.Transaction, index: int) -> None:
         posting = txn.postings[index]
-        self.customer(posting, txn)
+        account = posting.account
+        if account not in self.customers or account in self.roots:
+            self.customer(posting, txn)
         units = posting.units
-        kind, kind_source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
-        if kind is None:
-            kind, kind_source = _meta_str(txn.meta, META_KIND), txn.meta
-        if kind is not None and kind not in CREDIT_KINDS:
-            self.error(
-                kind_source,
-                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
-                txn,
-            )
-            kind = None
-        issued, future = self.named_invoices(txn, posting)
+        pmeta = posting.meta or {}
+        tmeta = txn.meta
+        kind = pmeta.get(META_KIND)
+        if kind is not None or META_KIND in tmeta:
+            kind = self.checked_kind(txn, posting)
+        if txn.links or META_INVOICE in pmeta or META_INVOICE in tmeta:
+            issued, future = self.named_invoices(txn, posting)
+            named = (*(inv.id for inv in issued), *future)
+        else:
+            issued, future, named = (), (), ()
+        amount = -units.number
         credit = Credit(
-            account=posting.account,
-            currency=units.currency,
-            date=txn.date,
-            seq=next(self.seq),
-            amount=-units.number,
-            kind=kind or credit_kind(txn, posting, self.is_receivable),
-            named=tuple(inv.id for inv in issued) + tuple(future),
-            meta=_source(posting, txn),
-            entry=txn,
+            account,
+            units.currency,
+            txn.date,
+            next(self.seq),
+            amount,
+            kind or credit_kind(txn, posting, self.is_receivable),
+            named,
+            _source(posting, txn),
+            txn,
         )
-        credit.remaining = credit.amount
+        credit.remaining = amount
         self.credits.append(credit)
-        self.postings[(id(txn), index)] = credit
-        book = self.books[(posting.account, units.currency)]
+        self.made.append((index, credit))
+        book = self.books[(account, units.currency)]
 
         for invoice in issued:
             _apply(credit, invoice, txn.date)
@@ -655,12 +722,26 @@ class _Builder:
             return
         self.settle(credit, book, txn.date)
 
+    def checked_kind(self, txn: data.Transaction, posting: data.Posting) -> str | None:
+        """The credit kind set with `ar-kind:`, if valid."""
+        kind, source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
+        if kind is None:
+            kind, source = _meta_str(txn.meta, META_KIND), txn.meta
+        if kind is not None and kind not in CREDIT_KINDS:
+            self.error(
+                source,
+                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
+                txn,
+            )
+            return None
+        return kind
+
     def settle(self, credit: Credit, book: _Book, day: datetime.date) -> None:
         """Apply what is left of a credit oldest first, or keep it unapplied."""
-        if self.config.matching == "fifo":
+        if self.fifo and book.open:
             _apply_oldest_first(credit, book, day)
         if credit.remaining > 0:
-            heapq.heappush(book.pool, (credit.date, credit.seq, credit))
+            book.pool.push(credit, True)
 
     # -- records -------------------------------------------------------------
 
@@ -710,7 +791,7 @@ class _Builder:
             named_terms=self.named_terms,
             records=dict(self.records),
             notes=self.notes,
-            postings=self.postings,
+            touched=self.touched,
             invoices_by_key=self.by_key,
         )
 

@@ -111,25 +111,26 @@ def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
 
 def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
     """Copy the entries, writing the index's metadata onto receivable postings."""
-    marks = index.postings
-    touched = {txn_id for txn_id, _ in marks}
+    touched = iter(index.touched)
+    following = next(touched, None)
     out = []
     with gc_paused():
         for entry in entries:
-            if id(entry) in touched:
-                entry = _annotated(entry, marks)
+            # The index lists the transactions in ledger order, so one walk
+            # of both finds each without a lookup.
+            if following is not None and entry is following[0]:
+                entry = _annotated(entry, following[1])
+                following = next(touched, None)
             out.append(entry)
     return out
 
 
 def _annotated(
-    txn: data.Transaction, marks: dict[tuple[int, int], Invoice | Credit]
+    txn: data.Transaction, made: list[tuple[int, Invoice | Credit]]
 ) -> data.Transaction:
     postings = list(txn.postings)
-    for i, posting in enumerate(postings):
-        item = marks.get((id(txn), i))
-        if item is None:
-            continue
+    for i, item in made:
+        posting = postings[i]
         meta = dict(posting.meta or {})
         if type(item) is Invoice:
             _invoice_meta(meta, item)
@@ -149,8 +150,6 @@ def _annotated(
         postings,
     )  # fmt: skip
     # The index now points at the annotated transaction, not the original.
-    for i in range(len(postings)):
-        item = marks.get((id(txn), i))
-        if item is not None:
-            item.entry = new
+    for _, item in made:
+        item.entry = new
     return new
