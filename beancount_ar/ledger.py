@@ -8,6 +8,7 @@ so the numbers and the errors are the same either way.
 
 from __future__ import annotations
 
+import gc
 from typing import Any, NamedTuple
 
 from beancount import loader
@@ -15,6 +16,7 @@ from beancount.core import data
 
 from beancount_ar.config import Config, find_config, parse_config
 from beancount_ar.openitems import Index, build_index
+from beancount_ar.plugin import take_index
 
 
 class Ledger(NamedTuple):
@@ -31,9 +33,12 @@ def from_entries(
     """Build the index of loaded entries, adding engine errors if not a plugin."""
     config_str = find_config(options)
     config, config_errors = parse_config(config_str)
-    index = build_index(entries, config)
     errors = list(errors)
-    if config_str is None:
+    if config_str is not None:
+        # The plugin ran during this load: reuse its index when it holds.
+        index = take_index(entries, options, config_str) or build_index(entries, config)
+    else:
+        index = build_index(entries, config)
         # The loader did not run the plugin, so its errors are not there yet.
         errors.extend(config_errors)
         errors.extend(index.errors)
@@ -41,9 +46,16 @@ def from_entries(
 
 
 def load(path: str) -> Ledger:
-    """Load a ledger file and build its open-item index."""
+    """Load a ledger file and build its open-item index, for a one-shot process.
+
+    Everything loaded lives until the process ends, so it is moved out of the
+    cyclic garbage collector's sight: otherwise each collection while the
+    report is made walks the whole ledger again.
+    """
     entries, errors, options = loader.load_file(path)
-    return from_entries(entries, errors, options)
+    ledger = from_entries(entries, errors, options)
+    gc.freeze()
+    return ledger
 
 
 def error_line(error: Any) -> str:

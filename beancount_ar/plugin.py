@@ -61,6 +61,56 @@ from beancount_ar.openitems import (
 
 __plugins__ = ("receivables",)
 
+# The index the plugin built in this process, for the CLI to reuse instead of
+# building it again: (options map of that load, config string, index).
+_last: tuple[dict[str, Any], str | None, Index] | None = None
+
+
+def _remember(
+    options_map: dict[str, Any], config_str: str | None, index: Index
+) -> None:
+    global _last
+    _last = (options_map, config_str or None, index)
+
+
+def take_index(
+    entries: Sequence[data.Directive],
+    options_map: dict[str, Any],
+    config_str: str | None,
+) -> Index | None:
+    """The index the plugin built during this very load, if it still holds.
+
+    It holds when it came from the same load (the same options map) and
+    configuration, and the loaded entries hold exactly the transactions it
+    annotated: no later plugin replaced, dropped or added a receivable
+    transaction. On a pickle-cache hit the plugin did not run, so there is
+    none and the caller builds the index itself.
+
+    Args:
+        entries: The entries the loader returned.
+        options_map: The options the loader returned.
+        config_str: The plugin's configuration string.
+
+    Returns:
+        The index, or None; either way the slot is emptied.
+    """
+    global _last
+    last, _last = _last, None
+    if last is None or last[0] is not options_map or last[1] != (config_str or None):
+        return None
+    index = last[2]
+    annotated = {id(txn) for txn, _ in index.touched}
+    is_receivable = index.config.is_receivable
+    seen = 0
+    for entry in entries:
+        if type(entry) is not data.Transaction:
+            continue
+        if id(entry) in annotated:
+            seen += 1
+        elif any(is_receivable(p.account) and p.units for p in entry.postings):
+            return None
+    return index if seen == len(annotated) else None
+
 
 def receivables(
     entries: list[data.Directive],
@@ -80,7 +130,9 @@ def receivables(
     try:
         config, errors = parse_config(config_str)
         index = build_index(entries, config)
-        return annotate(entries, index), [*errors, *index.errors]
+        annotated = annotate(entries, index)
+        _remember(options_map, config_str, index)
+        return annotated, [*errors, *index.errors]
     except Exception:
         return entries, [
             ConfigError(
@@ -114,14 +166,17 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
     touched = iter(index.touched)
     following = next(touched, None)
     out = []
+    renewed = []
     with gc_paused():
         for entry in entries:
             # The index lists the transactions in ledger order, so one walk
             # of both finds each without a lookup.
             if following is not None and entry is following[0]:
                 entry = _annotated(entry, following[1])
+                renewed.append((entry, following[1]))
                 following = next(touched, None)
             out.append(entry)
+    index.touched = renewed
     return out
 
 
