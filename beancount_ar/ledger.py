@@ -16,7 +16,7 @@ from beancount.core import data
 
 from beancount_ar.config import Config, find_config, parse_config
 from beancount_ar.openitems import Index, build_index
-from beancount_ar.plugin import take_index
+from beancount_ar.plugin import keeping_index, take_index
 
 
 class Ledger(NamedTuple):
@@ -52,7 +52,8 @@ def load(path: str) -> Ledger:
     cyclic garbage collector's sight: otherwise each collection while the
     report is made walks the whole ledger again.
     """
-    entries, errors, options = loader.load_file(path)
+    with keeping_index():
+        entries, errors, options = loader.load_file(path)
     ledger = from_entries(entries, errors, options)
     gc.freeze()
     return ledger

@@ -39,8 +39,9 @@ file and line of the offending entry. The plugin never raises.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from beancount.core import data
@@ -62,8 +63,21 @@ from beancount_ar.openitems import (
 __plugins__ = ("receivables",)
 
 # The index the plugin built in this process, for the CLI to reuse instead of
-# building it again: (options map of that load, config string, index).
+# building it again: (options map of that load, config string, index). Kept
+# only when asked, so that bean-check and others don't hold on to it.
 _last: tuple[dict[str, Any], str | None, Index] | None = None
+_keeping = False
+
+
+@contextlib.contextmanager
+def keeping_index() -> Iterator[None]:
+    """Within this block, the plugin keeps its index for `take_index`."""
+    global _keeping
+    _keeping = True
+    try:
+        yield
+    finally:
+        _keeping = False
 
 
 def _remember(
@@ -131,7 +145,10 @@ def receivables(
         config, errors = parse_config(config_str)
         index = build_index(entries, config)
         annotated = annotate(entries, index)
-        _remember(options_map, config_str, index)
+        if _keeping:
+            _remember(options_map, config_str, index)
+        else:
+            index.release()
         return annotated, [*errors, *index.errors]
     except Exception:
         return entries, [

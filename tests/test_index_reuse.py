@@ -24,8 +24,18 @@ LEDGER = textwrap.dedent(
 CONFIG = "{'grace_days': 5}"
 
 
-def test_the_plugins_index_is_reused_for_the_same_load():
+def load_keeping(text: str = LEDGER):
+    with plugin.keeping_index():
+        return loader.load_string(text)
+
+
+def test_the_index_is_kept_only_when_asked():
     entries, _, options = loader.load_string(LEDGER)
+    assert plugin.take_index(entries, options, CONFIG) is None
+
+
+def test_the_plugins_index_is_reused_for_the_same_load():
+    entries, _, options = load_keeping()
     index = plugin.take_index(entries, options, CONFIG)
     assert index is not None
     (invoice,) = index.invoices
@@ -35,15 +45,15 @@ def test_the_plugins_index_is_reused_for_the_same_load():
 
 
 def test_the_index_is_not_reused_for_another_load_or_config():
-    entries, _, options = loader.load_string(LEDGER)
+    entries, _, options = load_keeping()
     assert plugin.take_index(entries, options, "{'grace_days': 7}") is None
-    entries, _, options = loader.load_string(LEDGER)
+    entries, _, options = load_keeping()
     other = dict(options)
     assert plugin.take_index(entries, other, CONFIG) is None
 
 
 def test_the_index_is_not_reused_when_a_receivable_transaction_was_added_later():
-    entries, _, options = loader.load_string(LEDGER)
+    entries, _, options = load_keeping()
     extra = data.Transaction(
         data.new_metadata("<later-plugin>", 1), entries[-1].date, "*", None, "Extra",
         frozenset(), frozenset(),
@@ -54,7 +64,7 @@ def test_the_index_is_not_reused_when_a_receivable_transaction_was_added_later()
 
 
 def test_the_ledger_loader_gives_the_same_numbers_either_way():
-    entries, errors, options = loader.load_string(LEDGER)
+    entries, errors, options = load_keeping()
     reused = ledger.from_entries(entries, errors, options).index
     rebuilt = ledger.from_entries(entries, errors, options).index  # slot now empty
     assert reused is not rebuilt
