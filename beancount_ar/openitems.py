@@ -340,8 +340,9 @@ def _apply(credit: Credit, invoice: Invoice, day: datetime.date) -> None:
     app = Application(day, amount, invoice, credit)
     credit.applications.append(app)
     invoice.applications.append(app)
-    credit.remaining -= amount
-    invoice.open -= amount
+    # A settled amount shares the one ZERO: a Decimal less per item.
+    credit.remaining = credit.remaining - amount or ZERO
+    invoice.open = invoice.open - amount or ZERO
     invoice.last_change = day
 
 
@@ -361,10 +362,6 @@ class _Builder:
         self.credits: list[Credit] = []
         self.by_key: dict[tuple[str, str], Invoice] = {}
         self.known_ids: dict[str, set[str]] = defaultdict(set)
-        self.touched: list[
-            tuple[data.Transaction, list[tuple[int, Invoice | Credit]]]
-        ] = []
-        self.made: list[tuple[int, Invoice | Credit]] = []  # of the current txn
         self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
         self.records: dict[str, list[Any]] = defaultdict(list)
         self.notes: list[records.Note] = []
@@ -474,16 +471,16 @@ class _Builder:
         self, txns: Iterable[tuple[data.Transaction, list[tuple[int, str | None]]]]
     ) -> None:
         for txn, marks in txns:
-            self.made = []
             # Invoices of a transaction before its credits, so that a credit
-            # in the same transaction can pay them.
-            for i, invoice_id in marks:
+            # in the same transaction can pay them. Each mark is replaced by
+            # the invoice or credit its posting made, so the list becomes the
+            # index's `touched` without a copy.
+            for k, (i, invoice_id) in enumerate(marks):
                 if invoice_id is not None:
-                    self.charge(txn, i, invoice_id)
-            for i, invoice_id in marks:
+                    marks[k] = (i, self.charge(txn, i, invoice_id))
+            for k, (i, invoice_id) in enumerate(marks):
                 if invoice_id is None:
-                    self.credit(txn, i)
-            self.touched.append((txn, self.made))
+                    marks[k] = (i, self.credit(txn, i))
 
     def customer(self, posting: data.Posting, txn: data.Transaction) -> None:
         account = posting.account
@@ -569,7 +566,7 @@ class _Builder:
                 return value
         return computed
 
-    def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> None:
+    def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> Invoice:
         posting = txn.postings[index]
         account = posting.account
         if account not in self.customers or account in self.roots:
@@ -611,10 +608,10 @@ class _Builder:
             invoice.memos.append((txn.date, units.number))
         invoice.open += units.number
         invoice.last_change = txn.date
-        self.made.append((index, invoice))
         book.queue(invoice, new)
         if book.pool or book.reserved:
             self.pay_from_pool(invoice, book, txn.date)
+        return invoice
 
     def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
         """Apply waiting credits to a newly charged invoice, oldest credit first.
@@ -689,7 +686,7 @@ class _Builder:
         issued.sort(key=lambda inv: (inv.date, inv.seq))
         return issued, future
 
-    def credit(self, txn: data.Transaction, index: int) -> None:
+    def credit(self, txn: data.Transaction, index: int) -> Credit:
         posting = txn.postings[index]
         account = posting.account
         if account not in self.customers or account in self.roots:
@@ -719,7 +716,6 @@ class _Builder:
         )
         credit.remaining = amount
         self.credits.append(credit)
-        self.made.append((index, credit))
         book = self.books[(account, units.currency)]
 
         for invoice in issued:
@@ -727,8 +723,9 @@ class _Builder:
         if future and credit.remaining > 0:
             # Names an invoice not issued yet: wait for it.
             book.reserved[future[0]].append(credit)
-            return
-        self.settle(credit, book, txn.date)
+        else:
+            self.settle(credit, book, txn.date)
+        return credit
 
     def checked_kind(self, txn: data.Transaction, posting: data.Posting) -> str | None:
         """The credit kind set with `ar-kind:`, if valid."""
@@ -777,7 +774,7 @@ class _Builder:
                     )
                     continue
                 invoice_id = getattr(record, "invoice", None)
-                if invoice_id is not None and invoice_id not in self.known_ids[account]:
+                if invoice_id is not None and (account, invoice_id) not in self.by_key:
                     self.error(
                         entry.meta,
                         f"{entry.type}: {invoice_id!r} is not an invoice of {account}",
@@ -789,6 +786,7 @@ class _Builder:
     def build(self) -> Index:
         txns = self.scan()
         self.match(txns)
+        self.known_ids = defaultdict(set)  # needed no more; free it early
         self.collect_records()
         return Index(
             config=self.config,
@@ -799,7 +797,7 @@ class _Builder:
             named_terms=self.named_terms,
             records=dict(self.records),
             notes=self.notes,
-            touched=self.touched,
+            touched=txns,
             invoices_by_key=self.by_key,
         )
 

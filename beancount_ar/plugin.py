@@ -180,20 +180,21 @@ def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
 
 def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
     """Copy the entries, writing the index's metadata onto receivable postings."""
-    touched = iter(index.touched)
-    following = next(touched, None)
+    touched = index.touched
+    k = 0
+    following = touched[0][0] if touched else None
     out = []
-    renewed = []
     with gc_paused():
         for entry in entries:
             # The index lists the transactions in ledger order, so one walk
             # of both finds each without a lookup.
-            if following is not None and entry is following[0]:
-                entry = _annotated(entry, following[1])
-                renewed.append((entry, following[1]))
-                following = next(touched, None)
+            if entry is following:
+                made = touched[k][1]
+                entry = _annotated(entry, made)
+                touched[k] = (entry, made)  # the index follows the new entry
+                k += 1
+                following = touched[k][0] if k < len(touched) else None
             out.append(entry)
-    index.touched = renewed
     return out
 
 
