@@ -180,9 +180,11 @@ class Index:
     named_terms: dict[str, str]
     records: dict[str, list[Any]]
     notes: list[records.Note]
-    # Every transaction touching a customer, in ledger order, with the
-    # (posting index, invoice or credit) of each receivable posting.
-    touched: list[tuple[data.Transaction, list[tuple[int, Invoice | Credit]]]]
+    # Every transaction touching a customer, in ledger order, and the invoice
+    # or credit made by each of their receivable postings, in the same order
+    # (two flat lists: a few bytes per posting on a large ledger).
+    touched: list[data.Transaction]
+    made: list[Invoice | Credit]
     invoices_by_key: dict[tuple[str, str], Invoice]
     _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
@@ -218,6 +220,13 @@ class Index:
 
     def invoice(self, account: str, invoice_id: str) -> Invoice | None:
         return self.invoices_by_key.get((account, invoice_id))
+
+
+def is_ar_posting(posting: data.Posting, is_receivable: Callable[[str], bool]) -> bool:
+    """Whether a posting is a receivable one the index makes an item of."""
+    return bool(
+        is_receivable(posting.account) and posting.units and posting.units.number
+    )
 
 
 def display_name(account: str, meta: data.Meta | None) -> str:
@@ -368,6 +377,7 @@ class _Builder:
         self.terms_cache: dict[Any, Terms] = {}
         self.generated: dict[tuple[str, str], int] = {}
         self.receivable: dict[str, bool] = {}
+        self.made: list[Any] = []
         self.roots = frozenset(config.accounts)
         self.fifo = config.matching == "fifo"
         self.customer_terms: dict[str, tuple[Terms | None, data.Meta]] = {}
@@ -397,12 +407,9 @@ class _Builder:
             if type(entry) is data.Transaction:
                 marks: list[tuple[int, str | None]] = []
                 for i, posting in enumerate(entry.postings):
-                    if not is_receivable(posting.account):
+                    if not is_ar_posting(posting, is_receivable):
                         continue
-                    number = posting.units.number if posting.units else None
-                    if not number:
-                        continue
-                    if number > 0:
+                    if posting.units.number > 0:
                         invoice_id = self.invoice_id(entry, posting)
                         self.known_ids[posting.account].add(invoice_id)
                         marks.append((i, invoice_id))
@@ -470,17 +477,18 @@ class _Builder:
     def match(
         self, txns: Iterable[tuple[data.Transaction, list[tuple[int, str | None]]]]
     ) -> None:
+        made = self.made
         for txn, marks in txns:
             # Invoices of a transaction before its credits, so that a credit
-            # in the same transaction can pay them. Each mark is replaced by
-            # the invoice or credit its posting made, so the list becomes the
-            # index's `touched` without a copy.
+            # in the same transaction can pay them.
+            base = len(made)
+            made.extend([None] * len(marks))
             for k, (i, invoice_id) in enumerate(marks):
                 if invoice_id is not None:
-                    marks[k] = (i, self.charge(txn, i, invoice_id))
+                    made[base + k] = self.charge(txn, i, invoice_id)
             for k, (i, invoice_id) in enumerate(marks):
                 if invoice_id is None:
-                    marks[k] = (i, self.credit(txn, i))
+                    made[base + k] = self.credit(txn, i)
 
     def customer(self, posting: data.Posting, txn: data.Transaction) -> None:
         account = posting.account
@@ -786,6 +794,8 @@ class _Builder:
     def build(self) -> Index:
         txns = self.scan()
         self.match(txns)
+        touched = [txn for txn, _ in txns]
+        del txns  # the marks are in `made` now
         self.known_ids = defaultdict(set)  # needed no more; free it early
         self.collect_records()
         return Index(
@@ -797,7 +807,8 @@ class _Builder:
             named_terms=self.named_terms,
             records=dict(self.records),
             notes=self.notes,
-            touched=txns,
+            touched=touched,
+            made=self.made,
             invoices_by_key=self.by_key,
         )
 

@@ -40,8 +40,9 @@ file and line of the offending entry. The plugin never raises.
 from __future__ import annotations
 
 import contextlib
+import functools
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from beancount.core import data
@@ -58,6 +59,7 @@ from beancount_ar.openitems import (
     Invoice,
     build_index,
     gc_paused,
+    is_ar_posting,
 )
 
 __plugins__ = ("receivables",)
@@ -113,8 +115,8 @@ def take_index(
     if last is None or last[0] is not options_map or last[1] != (config_str or None):
         return None
     index = last[2]
-    annotated = {id(txn) for txn, _ in index.touched}
-    is_receivable = index.config.is_receivable
+    annotated = {id(txn) for txn in index.touched}
+    is_receivable = functools.lru_cache(maxsize=None)(index.config.is_receivable)
     seen = 0
     for entry in entries:
         if type(entry) is not data.Transaction:
@@ -181,29 +183,38 @@ def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
 def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
     """Copy the entries, writing the index's metadata onto receivable postings."""
     touched = index.touched
+    made = iter(index.made)
+    is_receivable = functools.lru_cache(maxsize=None)(index.config.is_receivable)
     k = 0
-    following = touched[0][0] if touched else None
+    following = touched[0] if touched else None
     out = []
     with gc_paused():
         for entry in entries:
             # The index lists the transactions in ledger order, so one walk
             # of both finds each without a lookup.
             if entry is following:
-                made = touched[k][1]
-                entry = _annotated(entry, made)
-                touched[k] = (entry, made)  # the index follows the new entry
+                entry = _annotated(entry, made, is_receivable)
+                touched[k] = entry  # the index follows the new entry
                 k += 1
-                following = touched[k][0] if k < len(touched) else None
+                following = touched[k] if k < len(touched) else None
             out.append(entry)
     return out
 
 
 def _annotated(
-    txn: data.Transaction, made: list[tuple[int, Invoice | Credit]]
+    txn: data.Transaction,
+    made: Iterator[Invoice | Credit],
+    is_receivable: Callable[[str], bool],
 ) -> data.Transaction:
+    """A copy of a transaction with the metadata written on its receivable
+    postings, taking their invoices and credits from `made` in turn."""
     postings = list(txn.postings)
-    for i, item in made:
-        posting = postings[i]
+    items = []
+    for i, posting in enumerate(postings):
+        if not is_ar_posting(posting, is_receivable):
+            continue
+        item = next(made)
+        items.append(item)
         meta = dict(posting.meta or {})
         if type(item) is Invoice:
             _invoice_meta(meta, item)
@@ -223,6 +234,6 @@ def _annotated(
         postings,
     )  # fmt: skip
     # The index now points at the annotated transaction, not the original.
-    for _, item in made:
+    for item in items:
         item.entry = new
     return new
