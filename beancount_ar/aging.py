@@ -203,6 +203,8 @@ class OverdueItem(NamedTuple):
     promise: status.PromiseStatus | None
     last_note: records.Note | None
     next_followup: records.Followup | None
+    unearned_discount: Decimal | None  # a discount taken after its date
+    hold: status.HoldStatus
 
 
 def overdue(
@@ -213,6 +215,7 @@ def overdue(
 ) -> list[OverdueItem]:
     """Open invoices at least `min_days` past due, most overdue first."""
     result = []
+    holds: dict[str, status.HoldStatus] = {}
     for item in open_items(index, as_of, DUE, None, accounts):
         if item.days_overdue <= 0 or item.days_overdue < min_days:
             continue
@@ -228,6 +231,11 @@ def overdue(
                 status.promise_for(index, invoice, as_of),
                 status.last_note(index, invoice.account, as_of),
                 followups[0] if followups else None,
+                status.unearned_discount(invoice, as_of),
+                holds.get(invoice.account)
+                or holds.setdefault(
+                    invoice.account, status.hold_for(index, invoice.account, as_of)
+                ),
             )
         )
     result.sort(key=lambda o: (-o.item.days_overdue, -o.item.open, o.item.invoice.seq))

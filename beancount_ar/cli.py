@@ -9,15 +9,20 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
+from beancount.core.amount import Amount
 
 from beancount_ar import aging as aging_lib
 from beancount_ar import ledger as ledger_lib
-from beancount_ar import render
+from beancount_ar import metrics as metrics_lib
+from beancount_ar import render, writer
+from beancount_ar import worklist as worklist_lib
 
 
 class BeanArGroup(click.Group):
@@ -200,6 +205,255 @@ def overdue(
         _emit(render.overdue_csv(items, amounts))
     else:
         _emit(render.overdue_table(as_of, items, amounts))
+
+
+@cli.command()
+@report_command
+def worklist(loaded: ledger_lib.Ledger, as_of: datetime.date, fmt: str) -> None:
+    """Today's calls: who, whom to ask for, and what about."""
+    report = worklist_lib.worklist(loaded.index, as_of)
+    amounts = render.Amounts(loaded.options.get("dcontext"))
+    if fmt == "json":
+        _emit(json.dumps(render.worklist_json(report, amounts), indent=2))
+    elif fmt == "csv":
+        _emit(render.worklist_csv(report, amounts))
+    else:
+        _emit(render.worklist_table(report, amounts))
+
+
+@cli.command()
+@report_command
+@click.option(
+    "--from",
+    "start",
+    metavar="DATE",
+    help="The day before the period (default: 90 days before --as-of).",
+)
+def metrics(
+    loaded: ledger_lib.Ledger, as_of: datetime.date, fmt: str, start: str | None
+) -> None:
+    """DSO, best possible DSO, ADD, CEI and days to pay, per customer."""
+    begin = _parse_date(start, "--from") or as_of - datetime.timedelta(days=90)
+    if begin >= as_of:
+        raise click.BadParameter(
+            f"{begin} is not before --as-of {as_of}", param_hint="--from"
+        )
+    report = metrics_lib.metrics(loaded.index, begin, as_of)
+    amounts = render.Amounts(loaded.options.get("dcontext"))
+    if fmt == "json":
+        _emit(json.dumps(render.metrics_json(report, amounts), indent=2))
+    elif fmt == "csv":
+        _emit(render.metrics_csv(report, amounts))
+    else:
+        _emit(render.metrics_table(report, amounts))
+
+
+# -- log: the only commands that write ------------------------------------
+
+
+@cli.group()
+def log() -> None:
+    """Append a collections record to the collections file.
+
+    Every subcommand takes [LEDGER] first (else BEANCOUNT_FILE), then the
+    customer as its account, display name or last account component.
+    """
+
+
+def _split_ledger(
+    args: tuple[str, ...], needed: int, optional: int = 0
+) -> tuple[str, list[str]]:
+    """LEDGER is the first argument unless BEANCOUNT_FILE gives it."""
+    values = list(args)
+    env = os.environ.get("BEANCOUNT_FILE")
+    if needed <= len(values) <= needed + optional and env:
+        ledger = env
+    elif needed + 1 <= len(values) <= needed + 1 + optional:
+        ledger = values.pop(0)
+    else:
+        raise click.UsageError(
+            f"expected {'[LEDGER] ' if env else 'LEDGER '}and {needed} more "
+            f"argument{'s' if needed > 1 else ''}, got {len(values)}"
+        )
+    if not os.path.isfile(ledger):
+        raise click.BadParameter(f"no ledger file {ledger!r}", param_hint="LEDGER")
+    return ledger, values
+
+
+def _amount(text: str, loaded: ledger_lib.Ledger, account: str) -> Amount:
+    """`1500.00 USD`, or a bare number in the customer's only currency."""
+    parts = text.split()
+    try:
+        number = Decimal(parts[0].replace(",", ""))
+    except (IndexError, InvalidOperation):
+        raise click.BadParameter(
+            f"{text!r} is not an amount like 1500.00 USD"
+        ) from None
+    if not number.is_finite() or number <= 0:
+        raise click.BadParameter(f"{text!r}: the amount must be positive")
+    if len(parts) == 2 and parts[1].isupper():
+        return Amount(number, parts[1])
+    if len(parts) == 1:
+        currencies = {i.currency for i in loaded.index.invoices_for(account)}
+        if len(currencies) == 1:
+            return Amount(number, currencies.pop())
+        raise click.BadParameter(f"{text!r}: say the currency, e.g. {number} USD")
+    raise click.BadParameter(f"{text!r} is not an amount like 1500.00 USD")
+
+
+def _write(
+    loaded_path: str, make: Callable[[ledger_lib.Ledger, str], str], account_text: str
+) -> None:
+    """Load, resolve the customer, build the directive, and append it safely."""
+    loaded = ledger_lib.load(loaded_path)
+    try:
+        account = resolve_customer(loaded, account_text)
+    except click.BadParameter as exc:
+        raise click.BadParameter(exc.message, param_hint="ACCOUNT") from None
+    text = make(loaded, account)
+    path = writer.collections_path(loaded_path, loaded.config.collections_file)
+    try:
+        writer.check_included(loaded_path, path, loaded.options.get("include", ()))
+        writer.append(path, text)
+    except writer.WriteError as exc:
+        click.echo(f"bean-ar: {exc}", err=True)
+        click.get_current_context().exit(1)
+    click.echo(f"Appended to {path}:\n{text}", nl=False)
+
+
+def _date_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--date", "day", metavar="DATE", help="The directive's date (default today)."
+    )(fn)
+
+
+def _day(value: str | None) -> datetime.date:
+    return _parse_date(value, "--date") or datetime.date.today()
+
+
+@log.command("note", context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT TEXT")
+@click.option("--contact", help="Whom you spoke to.")
+@click.option("--channel", type=click.Choice(["phone", "email", "letter", "visit"]))
+@_date_option
+def log_note(
+    args: tuple[str, ...], contact: str | None, channel: str | None, day: str | None
+) -> None:
+    """A contact log entry: what was said, to whom."""
+    path, (account, text) = _split_ledger(args, 2)
+    when = _day(day)
+    meta = {"contact": contact or "", "channel": channel or ""}
+    _write(path, lambda _, acc: writer.note(when, acc, text, meta), account)
+
+
+@log.command("followup")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT DATE WHAT")
+@_date_option
+def log_followup(args: tuple[str, ...], day: str | None) -> None:
+    """A follow-up for DATE (done once a note is logged on or after it)."""
+    path, (account, due, what) = _split_ledger(args, 3)
+    due_date = _parse_date(due, "DATE")
+    when = _day(day)
+    _write(
+        path,
+        lambda _, acc: writer.custom(
+            when, "ar-followup", [writer.Account(acc), due_date, what]
+        ),
+        account,
+    )
+
+
+@log.command("promise")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT AMOUNT DATE")
+@click.option("--invoice", help="The invoice the promise is for.")
+@_date_option
+def log_promise(args: tuple[str, ...], invoice: str | None, day: str | None) -> None:
+    """A promise to pay AMOUNT by DATE."""
+    path, (account, amount, by) = _split_ledger(args, 3)
+    by_date = _parse_date(by, "DATE")
+    when = _day(day)
+
+    def make(loaded: ledger_lib.Ledger, acc: str) -> str:
+        if invoice is not None and loaded.index.invoice(acc, invoice) is None:
+            raise click.BadParameter(f"{invoice!r} is not an invoice of {acc}",
+                                     param_hint="--invoice")  # fmt: skip
+        values = [writer.Account(acc), _amount(amount, loaded, acc), by_date]
+        return writer.custom(
+            when, "ar-promise", values + ([invoice] if invoice else [])
+        )
+
+    _write(path, make, account)
+
+
+@log.command("dispute")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT INVOICE REASON")
+@_date_option
+def log_dispute(args: tuple[str, ...], day: str | None) -> None:
+    """The customer disputes an invoice: it leaves the dunning sequence."""
+    path, (account, invoice, reason) = _split_ledger(args, 3)
+    _write(path, _invoice_record("ar-dispute", invoice, [reason], _day(day)), account)
+
+
+@log.command("resolve")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT INVOICE")
+@_date_option
+def log_resolve(args: tuple[str, ...], day: str | None) -> None:
+    """A dispute is resolved: the invoice is dunned again."""
+    path, (account, invoice) = _split_ledger(args, 2)
+    _write(path, _invoice_record("ar-resolved", invoice, [], _day(day)), account)
+
+
+def _invoice_record(
+    type_: str, invoice: str, rest: list[str], when: datetime.date
+) -> Callable[[ledger_lib.Ledger, str], str]:
+    def make(loaded: ledger_lib.Ledger, acc: str) -> str:
+        if loaded.index.invoice(acc, invoice) is None:
+            raise click.BadParameter(f"{invoice!r} is not an invoice of {acc}",
+                                     param_hint="INVOICE")  # fmt: skip
+        return writer.custom(when, type_, [writer.Account(acc), invoice, *rest])
+
+    return make
+
+
+@log.command("plan")
+@click.argument(
+    "args", nargs=-1, metavar="[LEDGER] ACCOUNT AMOUNT N monthly|weekly FIRST-DATE"
+)
+@_date_option
+def log_plan(args: tuple[str, ...], day: str | None) -> None:
+    """A work-out plan: N equal instalments of AMOUNT/N from FIRST-DATE."""
+    path, (account, amount, count, frequency, first) = _split_ledger(args, 5)
+    if not count.isdigit() or int(count) < 1:
+        raise click.BadParameter(
+            f"{count!r} is not a number of instalments", param_hint="N"
+        )
+    if frequency not in ("monthly", "weekly"):
+        raise click.BadParameter(
+            f"{frequency!r}: monthly or weekly", param_hint="FREQUENCY"
+        )
+    first_date = _parse_date(first, "FIRST-DATE")
+    when = _day(day)
+    _write(path, lambda loaded, acc: writer.custom(when, "ar-plan", [
+        writer.Account(acc), _amount(amount, loaded, acc), Decimal(count), frequency,
+        first_date]), account)  # fmt: skip
+
+
+@log.command("hold")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT on|off REASON")
+@_date_option
+def log_hold(args: tuple[str, ...], day: str | None) -> None:
+    """Put a customer on credit hold, or take it off."""
+    path, (account, state, reason) = _split_ledger(args, 3)
+    if state not in ("on", "off"):
+        raise click.BadParameter(f"{state!r}: on or off", param_hint="STATE")
+    when = _day(day)
+    _write(
+        path,
+        lambda _, acc: writer.custom(
+            when, "ar-hold", [writer.Account(acc), state == "on", reason]
+        ),
+        account,
+    )
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,9 @@ from beancount.core.display_context import DisplayContext, Precision
 from tabulate import tabulate
 
 from beancount_ar.aging import Aging, AgingRow, OpenItem, OverdueItem
+from beancount_ar.metrics import Metrics
+from beancount_ar.metrics import Report as MetricsReport
+from beancount_ar.worklist import Worklist
 
 WIDTH = 80
 
@@ -142,6 +146,8 @@ def overdue_json(
                 },
                 "next_followup": followup
                 and {"date": iso(followup.due), "what": followup.what},
+                "unearned_discount": o.unearned_discount is not None,
+                "hold": o.hold.on,
             }
         )
     return {"as_of": iso(as_of), "invoices": invoices}
@@ -260,20 +266,28 @@ def fit_table(
     """A table no wider than `width`, shortening the `flexible` columns in turn."""
     rows = [list(r) for r in rows]
     headers = list(headers)
-    widths = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(headers)]
-    excess = sum(widths) + 2 * (len(headers) - 1) - width
+
+    def draw() -> str:
+        return tabulate(
+            rows,
+            headers=headers,
+            tablefmt="simple",
+            colalign=align,
+            disable_numparse=True,
+        )
+
+    table = draw()
     for column in flexible:
+        excess = max(len(line) for line in table.splitlines()) - width
         if excess <= 0:
             break
-        room = max(widths[column] - excess, 8)
-        excess -= widths[column] - room
-        widths[column] = room
+        current = max([len(headers[column])] + [len(r[column]) for r in rows])
+        room = max(current - excess, 8)
         for r in rows:
             r[column] = _shorten(r[column], room)
         headers[column] = _shorten(headers[column], room)
-    return tabulate(
-        rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True
-    )
+        table = draw()
+    return table
 
 
 def _aging_cells(
@@ -348,6 +362,10 @@ def items_table(
 
 def _status(o: OverdueItem) -> str:
     parts = []
+    if o.hold.on:
+        parts.append("ON HOLD")
+    if o.unearned_discount is not None:
+        parts.append(f"unearned discount {o.unearned_discount:,}")
     if o.dispute is not None:
         parts.append(
             f"DISPUTED: {o.dispute.reason}" if o.dispute.reason else "DISPUTED"
@@ -395,3 +413,232 @@ def overdue_table(
     total = ", ".join(f"{fmt.human(n, c)} {c}" for c, n in sorted(totals.items()))
     table = "\n".join(out)
     return f"Overdue as of {as_of}: {len(items)} invoices, {total}\n\n{table}\n"
+
+
+# -- Worklist ---------------------------------------------------------------
+
+
+def _note_json(note: Any) -> dict[str, Any] | None:
+    if note is None:
+        return None
+    return {
+        "date": iso(note.date),
+        "text": note.text,
+        "contact": note.contact,
+        "channel": note.channel,
+    }
+
+
+def _contact_json(contact: Any) -> dict[str, Any] | None:
+    if contact is None:
+        return None
+    return {
+        "name": contact.name,
+        "role": contact.role,
+        "email": contact.email,
+        "phone": contact.phone,
+    }
+
+
+def worklist_json(report: Worklist, fmt: Amounts) -> dict[str, Any]:
+    return {
+        "as_of": iso(report.as_of),
+        "items": [
+            {
+                "account": w.account,
+                "customer": w.customer,
+                "reason": w.reason,
+                "detail": w.detail,
+                "level": w.level,
+                "caller": "owner" if w.owner_calls else "bookkeeper",
+                "invoices": [i.id for i in w.invoices],
+                "unearned_discount": [i.id for i in w.unearned],
+                "open": fmt.money(w.open),
+                "overdue": fmt.money(w.overdue),
+                "contact": _contact_json(w.contact),
+                "email": w.email,
+                "last_note": _note_json(w.last_note),
+                "hold": {"on": w.hold.on, "reasons": list(w.hold.reasons)},
+                "priority": str(w.priority.quantize(Decimal(1))),
+            }
+            for w in report.items
+        ],
+        "disputes": [
+            {
+                "account": d.account,
+                "customer": d.customer,
+                "invoice": d.invoice.id,
+                "open": fmt.money({d.invoice.currency: d.open}),
+                "since": iso(d.dispute.date),
+                "reason": d.dispute.reason,
+            }
+            for d in report.disputes
+        ],
+    }
+
+
+def _money_text(money: Mapping[str, Decimal], fmt: Amounts) -> str:
+    return (
+        ", ".join(f"{fmt.human(n, c)} {c}" for c, n in sorted(money.items()) if n)
+        or "0"
+    )
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
+    ) or [indent]
+
+
+def worklist_table(report: Worklist, fmt: Amounts) -> str:
+    lines = [f"Worklist for {report.as_of}: {len(report.items)} calls"]
+    if not report.items:
+        lines.append("\nNothing to do today.")
+    for n, w in enumerate(report.items, 1):
+        hold = "  [ON HOLD]" if w.hold.on else ""
+        level = f" ({w.level})" if w.level else ""
+        lines.append("")
+        lines += _wrap(f"{n}. {w.customer} - {w.reason}{level}{hold}", "")
+        lines += _wrap(w.detail, "   ")
+        who = "The owner calls" if w.owner_calls else "Call"
+        if w.contact is not None:
+            reach = "  ".join(p for p in (w.contact.phone, w.email) if p)
+            role = f" ({w.contact.role})" if w.contact.role else ""
+            lines += _wrap(f"{who}: ask for {w.contact.name}{role}  {reach}", "   ")
+        else:
+            lines += _wrap(f"{who}: no contact on file; {w.email or 'no email'}", "   ")
+        lines += _wrap(
+            f"Open {_money_text(w.open, fmt)}; overdue {_money_text(w.overdue, fmt)}",
+            "   ",
+        )
+        if w.unearned:
+            ids = ", ".join(i.id for i in w.unearned)
+            lines += _wrap(f"Unearned discount taken on {ids}", "   ")
+        if w.last_note is not None:
+            lines += _wrap(f'Last note {w.last_note.date}: "{w.last_note.text}"', "   ")
+        if w.hold.on:
+            lines += _wrap("Hold: " + "; ".join(w.hold.reasons), "   ")
+    if report.disputes:
+        lines += ["", "Disputed (not in the calls):"]
+        for d in report.disputes:
+            lines += _wrap(
+                f"{d.customer} {d.invoice.id} "
+                f"{fmt.human(d.open, d.invoice.currency)} {d.invoice.currency} "
+                f"since {d.dispute.date}: {d.dispute.reason}",
+                "  ",
+            )
+    return "\n".join(lines) + "\n"
+
+
+def worklist_csv(report: Worklist, fmt: Amounts) -> str:
+    header = ["account", "customer", "reason", "level", "detail", "invoices",
+              "contact", "role", "phone", "email", "overdue", "hold",
+              "last_note_date", "priority"]  # fmt: skip
+    rows = [
+        [
+            w.account,
+            w.customer,
+            w.reason,
+            w.level or "",
+            w.detail,
+            " ".join(i.id for i in w.invoices),
+            w.contact.name if w.contact else "",
+            w.contact.role if w.contact else "",
+            w.contact.phone if w.contact else "",
+            w.email or "",
+            _money_text(w.overdue, fmt),
+            "; ".join(w.hold.reasons),
+            iso(w.last_note.date) if w.last_note else "",
+            str(w.priority.quantize(Decimal(1))),
+        ]
+        for w in report.items
+    ]
+    return to_csv(header, rows)
+
+
+# -- Metrics ----------------------------------------------------------------
+
+
+def _num(value: Decimal | None, places: int = 1) -> str | None:
+    if value is None:
+        return None
+    return str(value.quantize(Decimal(1).scaleb(-places)))
+
+
+def _metrics_json(m: Metrics, fmt: Amounts) -> dict[str, Any]:
+    cur = m.currency
+    return {
+        "account": m.account,
+        "name": m.name,
+        "currency": cur,
+        "beginning_ar": fmt.plain(m.beginning_ar, cur),
+        "credit_sales": fmt.plain(m.credit_sales, cur),
+        "ending_ar": fmt.plain(m.ending_ar, cur),
+        "ending_current_ar": fmt.plain(m.ending_current, cur),
+        "dso": _num(m.dso),
+        "best_possible_dso": _num(m.best_dso),
+        "add": _num(m.add),
+        "cei": _num(m.cei),
+        "average_days_to_pay": _num(m.days_to_pay),
+        "paid_late_pct": _num(m.paid_late_pct),
+    }
+
+
+def metrics_json(report: MetricsReport, fmt: Amounts) -> dict[str, Any]:
+    return {
+        "from": iso(report.start),
+        "as_of": iso(report.end),
+        "days": report.days,
+        "customers": [_metrics_json(m, fmt) for m in report.customers],
+        "totals": [_metrics_json(m, fmt) for m in report.totals],
+    }
+
+
+def metrics_csv(report: MetricsReport, fmt: Amounts) -> str:
+    rows = [_metrics_json(m, fmt) for m in [*report.customers, *report.totals]]
+    header = list(rows[0]) if rows else ["account", "name", "currency"]
+    return to_csv(
+        header, [[r[h] if r[h] is not None else "" for h in header] for r in rows]
+    )
+
+
+def metrics_table(report: MetricsReport, fmt: Amounts) -> str:
+    parts = [
+        f"Metrics for {report.days} days, {report.start + datetime.timedelta(days=1)} "
+        f"to {report.end}"
+    ]
+    headers = ["Customer", "Sales", "AR", "DSO", "Best", "ADD", "CEI%", "Pays", "Late%"]
+    for cur in sorted({m.currency for m in report.totals}):
+        body = []
+        for m in [
+            *(m for m in report.customers if m.currency == cur),
+            *(m for m in report.totals if m.currency == cur),
+        ]:
+            body.append(
+                [
+                    m.name if m.account else f"Total {cur}",
+                    fmt.human(m.credit_sales, cur),
+                    fmt.human(m.ending_ar, cur),
+                    *[
+                        _num(v) or "-"
+                        for v in (
+                            m.dso,
+                            m.best_dso,
+                            m.add,
+                            m.cei,
+                            m.days_to_pay,
+                            m.paid_late_pct,
+                        )
+                    ],
+                ]
+            )
+        lines = fit_table(headers, body, [0], ["left"] + ["right"] * 8).splitlines()
+        lines.insert(-1, lines[1])
+        parts.append(f"\n{cur}\n" + "\n".join(lines))
+    parts.append(
+        "\nDSO = ending AR / credit sales x days; Best = the same for AR not yet due;"
+        "\nADD = DSO - Best; CEI = collected / collectible x 100; Pays = average"
+        "\ndays from invoice to payment and Late% = share paid after the due date,"
+        "\nboth weighted by amount."
+    )
+    return "\n".join(parts) + "\n"

@@ -7,6 +7,7 @@ as-of date.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -124,3 +125,210 @@ def open_followups(
         ),
         key=lambda f: f.due,
     )
+
+
+# -- contacts ---------------------------------------------------------------
+
+#: Role words by tier, matched case-insensitively anywhere in the role.
+CLERK = ("clerk", "a/p", "ap ", "accounts payable", "billing", "bookkeeper")
+MANAGER = ("manager", "controller", "finance", "cfo", "treasurer")
+OWNER = ("owner", "ceo", "president", "founder", "principal", "director")
+
+#: Whom to ask for at each escalation level, in order of preference.
+ASK_FOR = {
+    "reminder": (CLERK, MANAGER, OWNER),
+    "second-notice": (CLERK, MANAGER, OWNER),
+    "manager": (MANAGER, OWNER, CLERK),
+    "owner": (OWNER, MANAGER, CLERK),
+    "final-demand": (OWNER, MANAGER, CLERK),
+    "agency": (OWNER, MANAGER, CLERK),
+}
+
+#: Levels at which the seller's owner, not the bookkeeper, makes the call.
+OWNER_CALLS = frozenset({"owner", "final-demand", "agency"})
+
+
+def contacts(index: Index, account: str, as_of: datetime.date) -> list[records.Contact]:
+    """The people at a customer on `as_of`; a later directive for the same name
+    replaces an earlier one."""
+    latest: dict[str, records.Contact] = {}
+    for contact in index.records_for("ar-contact", account):
+        if contact.date > as_of:
+            break
+        latest[contact.name.casefold()] = contact
+    return list(latest.values())
+
+
+def _rank(role: str, tier: tuple[str, ...]) -> bool:
+    role = f"{role.casefold()} "
+    return any(word in role for word in tier)
+
+
+def contact_for(
+    index: Index, account: str, level: str | None, as_of: datetime.date
+) -> records.Contact | None:
+    """The person to ask for at an escalation level, or the first contact."""
+    people = contacts(index, account, as_of)
+    if not people:
+        return None
+    tiers = ASK_FOR.get(level or "reminder", ASK_FOR["reminder"])
+    for tier in tiers:
+        for person in people:
+            # A manager tier must not pick "A/P Clerk" through "a/p".
+            if _rank(person.role, tier) and not (
+                tier is CLERK and _rank(person.role, MANAGER)
+            ):
+                return person
+    return people[0]
+
+
+# -- credit hold ------------------------------------------------------------
+
+
+class HoldStatus(NamedTuple):
+    on: bool
+    reasons: tuple[str, ...]  # why, in words; empty when off
+
+
+def balance(index: Index, account: str, as_of: datetime.date) -> dict[str, Decimal]:
+    """The customer's balance per currency on `as_of`, from the index."""
+    money: dict[str, Decimal] = {}
+    for invoice in index.invoices_for(account):
+        if invoice.date <= as_of:
+            left = invoice.open_at(as_of)
+            if left:
+                money[invoice.currency] = money.get(invoice.currency, ZERO) + left
+    for credit in index.credits_for(account):
+        if credit.date <= as_of:
+            left = credit.remaining_at(as_of)
+            if left:
+                money[credit.currency] = money.get(credit.currency, ZERO) - left
+    return money
+
+
+def hold_for(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
+    """Credit hold: set by hand (`ar-hold`), over the credit limit, or an
+    undisputed invoice more than `hold_days` past due."""
+    reasons = []
+    manual = None
+    for record in index.records_for("ar-hold", account):
+        if record.date > as_of:
+            break
+        manual = record
+    if manual is not None and manual.on:
+        reasons.append(f"on hold since {manual.date}: {manual.reason}".rstrip(": "))
+    customer = index.customers.get(account)
+    limit = customer.credit_limit if customer else None
+    if limit is not None:
+        owed = balance(index, account, as_of).get(limit.currency, ZERO)
+        if owed > limit.number:
+            reasons.append(f"over credit limit {limit.number:,} {limit.currency}")
+    late = [
+        invoice
+        for invoice in index.invoices_for(account)
+        if invoice.date <= as_of
+        and (as_of - invoice.due).days > index.config.hold_days
+        and invoice.open_at(as_of) > 0
+        and dispute_for(index, invoice, as_of) is None
+    ]
+    if late:
+        worst = max(late, key=lambda inv: (as_of - inv.due).days)
+        reasons.append(
+            f"{worst.id} is {(as_of - worst.due).days} days past due "
+            f"(hold after {index.config.hold_days})"
+        )
+    return HoldStatus(bool(reasons), tuple(reasons))
+
+
+# -- payment plans ----------------------------------------------------------
+
+
+class PlanStatus(NamedTuple):
+    plan: records.Plan
+    due: Decimal  # instalments due by the as-of date
+    paid: Decimal  # credits since the plan's date
+    missed_since: datetime.date | None  # the first instalment not covered
+    status: str  # "on track", "behind" or "completed"
+
+
+def instalments(plan: records.Plan) -> list[tuple[datetime.date, Decimal]]:
+    """The plan's instalment dates and amounts; the last takes the rounding."""
+    number = plan.amount.number
+    quantum = Decimal(1).scaleb(number.as_tuple().exponent)
+    each = (number / plan.count).quantize(quantum)
+    result = []
+    for k in range(plan.count):
+        if plan.frequency == "weekly":
+            day = plan.first + datetime.timedelta(weeks=k)
+        else:
+            month = plan.first.month - 1 + k
+            year = plan.first.year + month // 12
+            last = calendar.monthrange(year, month % 12 + 1)[1]
+            day = datetime.date(year, month % 12 + 1, min(plan.first.day, last))
+        amount = each if k < plan.count - 1 else number - each * (plan.count - 1)
+        result.append((day, amount))
+    return result
+
+
+def plan_for(index: Index, account: str, as_of: datetime.date) -> PlanStatus | None:
+    """The customer's latest work-out plan and whether it is kept."""
+    plan = None
+    for record in index.records_for("ar-plan", account):
+        if record.date > as_of:
+            break
+        plan = record
+    if plan is None:
+        return None
+    currency = plan.amount.currency
+    paid = sum(
+        (
+            c.amount
+            for c in index.credits_for(account)
+            if c.currency == currency and plan.date <= c.date <= as_of
+        ),
+        ZERO,
+    )
+    due = ZERO
+    missed = None
+    for day, amount in instalments(plan):
+        if day > as_of:
+            break
+        due += amount
+        if paid < due and missed is None:
+            missed = day
+    if paid >= plan.amount.number:
+        state = "completed"
+    elif missed is not None:
+        state = "behind"
+    else:
+        state = "on track"
+    return PlanStatus(plan, due, paid, missed, state)
+
+
+# -- early-payment discounts ------------------------------------------------
+
+
+def unearned_discount(invoice: Invoice, as_of: datetime.date) -> Decimal | None:
+    """The discount a customer took without earning it, if any.
+
+    A `P/D Net N` invoice left open by about the discount after a payment
+    dated past the discount date: the customer paid the discounted amount
+    too late.
+    """
+    terms = invoice.terms
+    if terms is None or terms.discount_pct is None:
+        return None
+    last_day = invoice.discount_date
+    paid_late = [
+        a
+        for a in invoice.applications
+        if a.date <= as_of and a.credit.kind == "payment" and a.credit.date > last_day
+    ]
+    if not paid_late:
+        return None
+    left = invoice.open_at(as_of)
+    discount = invoice.amount_at(as_of) * terms.discount_pct / 100
+    # "About" the discount: within a cent, or 1 % of it.
+    if left > 0 and abs(left - discount) <= max(Decimal("0.01"), discount / 100):
+        return left
+    return None

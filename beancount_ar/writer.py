@@ -1,0 +1,193 @@
+"""The one writer: append a collections directive to the collections file.
+
+Nothing else in the project writes to a ledger. A write appends one
+well-formed directive and:
+
+- checks the directive before touching anything (it must parse back to the
+  same directive, alone, with no error);
+- takes an exclusive lock (a `.lock` file beside the collections file), so
+  two writers never interleave;
+- reads the file under the lock, writes the old bytes unchanged plus the new
+  directive to a temporary file in the same folder, fsyncs it, and renames it
+  over the original (then fsyncs the folder), so a crash leaves the old file
+  or the new one, never half of one;
+- refuses, changing nothing, when the file changed between the read and the
+  rename (an editor that does not take the lock), when the result would not
+  parse as cleanly as the original, or when the file is read-only;
+- never touches any other file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import os
+import pathlib
+import tempfile
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import filelock
+from beancount.core.amount import Amount
+from beancount.parser import parser
+
+LOCK_TIMEOUT = 30  # seconds to wait for another writer
+
+
+class WriteError(Exception):
+    """A write that was refused; the file is unchanged."""
+
+
+def quote(text: str) -> str:
+    """A Beancount string literal; newlines become spaces."""
+    text = " ".join(str(text).splitlines())
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Account(str):
+    """An account name, written bare rather than quoted."""
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (datetime.date, Decimal)):
+        return str(value)
+    if isinstance(value, Amount):
+        return f"{value.number} {value.currency}"
+    if isinstance(value, Account):
+        return str(value)
+    return quote(value)
+
+
+def custom(day: datetime.date, type_: str, values: Sequence[Any]) -> str:
+    """The text of a `custom` directive."""
+    return f"{day} custom {quote(type_)} " + " ".join(_value(v) for v in values) + "\n"
+
+
+def note(
+    day: datetime.date, account: str, text: str, meta: Mapping[str, str] | None = None
+) -> str:
+    """The text of a `note` directive with optional string metadata."""
+    lines = [f"{day} note {account} {quote(text)}"]
+    lines += [
+        f"  {key}: {quote(value)}" for key, value in (meta or {}).items() if value
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check_directive(text: str) -> None:
+    """Refuse a directive that does not parse back cleanly as exactly one."""
+    entries, errors, _ = parser.parse_string(text)
+    if errors or len(entries) != 1:
+        detail = "; ".join(e.message for e in errors) or f"{len(entries)} entries"
+        raise WriteError(f"the directive would not parse ({detail}): {text.strip()}")
+
+
+def collections_path(ledger: str | os.PathLike[str], setting: str) -> pathlib.Path:
+    """The collections file: `setting` relative to the main ledger's folder."""
+    path = pathlib.Path(setting).expanduser()
+    if not path.is_absolute():
+        path = pathlib.Path(ledger).resolve().parent / path
+    return path
+
+
+def check_included(
+    ledger: str | os.PathLike[str], path: pathlib.Path, included: Sequence[str]
+) -> None:
+    """Refuse to write to a file the ledger does not include: what is written
+    there would never show up. Say which line to add."""
+    resolved = {pathlib.Path(p).resolve() for p in included}
+    if path.resolve() in resolved:
+        return
+    main = pathlib.Path(ledger).resolve()
+    try:
+        relative = os.path.relpath(path.resolve(), main.parent)
+    except ValueError:  # another drive
+        relative = str(path.resolve())
+    raise WriteError(
+        f"{main} does not include the collections file {path}; add this line to "
+        f"it and run again (beancount-ar never edits the main ledger):\n"
+        f'include "{relative}"'
+    )
+
+
+def _parse_error_count(data: bytes) -> int:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return 1 << 30
+    return len(parser.parse_string(text)[1])
+
+
+def append(path: pathlib.Path, directive: str) -> None:
+    """Append one directive to `path`, safely (see the module docstring).
+
+    Args:
+        path: The collections file; it must exist.
+        directive: The directive's text, ending with a newline.
+
+    Raises:
+        WriteError: The write was refused; the file is unchanged.
+    """
+    check_directive(directive)
+    if not path.exists():
+        raise WriteError(f"{path} does not exist: create it (it may be empty) first")
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+        raise WriteError(f"{path} is read-only: nothing written")
+    lock = filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
+    try:
+        with lock:
+            _replace(path, directive)
+    except filelock.Timeout:
+        raise WriteError(
+            f"{path} is locked by another writer (waited {LOCK_TIMEOUT} s)"
+        ) from None
+    except OSError as exc:  # a full disk, a vanished folder...
+        raise WriteError(f"could not write {path}: {exc}; nothing written") from None
+
+
+def _replace(path: pathlib.Path, directive: str) -> None:
+    old = path.read_bytes()
+    stat = path.stat()
+    digest = hashlib.sha256(old).digest()
+
+    # Old bytes exactly, then a blank line, then the directive.
+    separator = b"" if not old else b"\n" if old.endswith(b"\n") else b"\n\n"
+    new = old + separator + directive.encode("utf-8")
+    if _parse_error_count(new) > _parse_error_count(old):
+        raise WriteError(f"{path} would not parse after the write: nothing written")
+
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(new)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, stat.st_mode & 0o7777)
+        # Anything that wrote without the lock since our read wins: refuse.
+        if hashlib.sha256(path.read_bytes()).digest() != digest:
+            raise WriteError(
+                f"{path} changed while writing: nothing written, try again"
+            )
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: pathlib.Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
