@@ -116,15 +116,19 @@ def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def resolve_customer(loaded: ledger_lib.Ledger, text: str) -> str:
-    """A customer account from its account name, display name or last component."""
+    """A customer account from its account name, display name or last
+    component, or an unambiguous beginning of either (case-insensitive)."""
     customers = loaded.index.customers
     if text in customers:
         return text
     wanted = text.casefold()
-    matches = sorted(
-        account
-        for account, customer in customers.items()
-        if wanted in (customer.name.casefold(), account.rsplit(":", 1)[-1].casefold())
+
+    def names(account: str) -> tuple[str, str]:
+        return customers[account].name.casefold(), account.rsplit(":", 1)[-1].casefold()
+
+    exact = sorted(a for a in customers if wanted in names(a))
+    matches = exact or sorted(
+        a for a in customers if any(n.startswith(wanted) for n in names(a))
     )
     if len(matches) == 1:
         return matches[0]
@@ -291,12 +295,18 @@ def _amount(text: str, loaded: ledger_lib.Ledger, account: str) -> Amount:
         ) from None
     if not number.is_finite() or number <= 0:
         raise click.BadParameter(f"{text!r}: the amount must be positive")
-    if len(parts) == 2 and parts[1].isupper():
-        return Amount(number, parts[1])
+    currency = parts[1] if len(parts) == 2 and parts[1].isupper() else None
     if len(parts) == 1:
         currencies = {i.currency for i in loaded.index.invoices_for(account)}
         if len(currencies) == 1:
-            return Amount(number, currencies.pop())
+            currency = currencies.pop()
+    if currency is not None:
+        # Written with the ledger's usual precision: 1000 -> 1000.00.
+        places = render.Amounts(loaded.options.get("dcontext")).places(currency)
+        if -number.as_tuple().exponent < places:
+            number = number.quantize(Decimal(1).scaleb(-places))
+        return Amount(number, currency)
+    if len(parts) == 1:
         raise click.BadParameter(f"{text!r}: say the currency, e.g. {number} USD")
     raise click.BadParameter(f"{text!r} is not an amount like 1500.00 USD")
 

@@ -5,7 +5,7 @@ well-formed directive and:
 
 - checks the directive before touching anything (it must parse back to the
   same directive, alone, with no error);
-- takes an exclusive lock (a `.lock` file beside the collections file), so
+- takes an exclusive lock (a hidden `.NAME.lock` file beside it), so
   two writers never interleave;
 - reads the file under the lock, writes the old bytes unchanged plus the new
   directive to a temporary file in the same folder, fsyncs it, and renames it
@@ -137,7 +137,7 @@ def append(path: pathlib.Path, directive: str) -> None:
         raise WriteError(f"{path} does not exist: create it (it may be empty) first")
     if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
         raise WriteError(f"{path} is read-only: nothing written")
-    lock = filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
+    lock = filelock.FileLock(path.with_name(f".{path.name}.lock"), timeout=LOCK_TIMEOUT)
     try:
         with lock:
             _replace(path, directive)

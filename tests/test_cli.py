@@ -232,3 +232,38 @@ def test_example_ledger_tables_fit_80_columns():
         result = run(command, str(EXAMPLE), "--as-of", DEMO_DATE)
         assert result.exit_code == 0
         assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_worklist_json_items_have_the_spec_keys():
+    result = run("worklist", str(EXAMPLE), "--as-of", DEMO_DATE, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["as_of"] == DEMO_DATE
+    first = report["items"][0]
+    for key in ("account", "customer", "reason", "level", "invoices", "open",
+                "contact", "last_note", "hold"):  # fmt: skip
+        assert key in first
+    # Gull Rock: the chronic late payer, on hold, reached the manager level.
+    assert first["customer"] == "Gull Rock Brewing Co."
+    assert first["hold"]["on"] is True
+    assert first["contact"]["role"] == "Controller"
+    # The disputed invoice is listed apart, not called about.
+    assert [d["invoice"] for d in report["disputes"]] == ["INV-2026-104"]
+    called = {i for item in report["items"] for i in item["invoices"]}
+    assert "INV-2026-104" not in called
+
+
+def test_worklist_table_reads_as_calls_and_fits_80_columns():
+    result = run("worklist", str(EXAMPLE), "--as-of", DEMO_DATE)
+    assert result.exit_code == 0
+    assert "ask for Carl Haskell (Controller)" in result.stdout
+    assert "Disputed (not in the calls):" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_overdue_flags_hold_and_unearned_discount_in_the_example():
+    result = run("overdue", str(EXAMPLE), "--as-of", DEMO_DATE, "--format", "json")
+    invoices = {i["invoice"]: i for i in json.loads(result.stdout)["invoices"]}
+    assert invoices["INV-2026-101"]["unearned_discount"] is True
+    assert invoices["INV-2026-079"]["hold"] is True
+    assert invoices["INV-2026-104"]["disputed"] is True
