@@ -21,6 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/bean-ar aging $(LEDGER) --as-of $(DEMO_DATE)
 	@echo
 	$(BIN)/bean-ar overdue $(LEDGER) --as-of $(DEMO_DATE)
+	@echo
+	$(BIN)/bean-ar worklist $(LEDGER) --as-of $(DEMO_DATE)
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
