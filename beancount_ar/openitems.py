@@ -455,13 +455,28 @@ class _Builder:
             meta,
         )
 
-    def invoice_id(self, txn: data.Transaction, posting: data.Posting) -> str:
-        for value in (
-            _meta_str(posting.meta, META_INVOICE),
-            _meta_str(txn.meta, META_INVOICE),
+    def invoice_ref(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[str, data.Meta] | None:
+        """The `invoice:` of a posting, else of its transaction, as text."""
+        for meta, source in (
+            (posting.meta, _source(posting, txn)),
+            (txn.meta, txn.meta),
         ):
-            if value is not None and value != "":
-                return str(value)
+            value = _meta_str(meta, META_INVOICE)
+            if value is None:
+                continue
+            if isinstance(value, Decimal) or (isinstance(value, str) and value):
+                return str(value), source
+            self.error(
+                source, f'invoice: must be text like "INV-1001", not {value!r}', txn
+            )
+        return None
+
+    def invoice_id(self, txn: data.Transaction, posting: data.Posting) -> str:
+        ref = self.invoice_ref(txn, posting)
+        if ref is not None:
+            return ref[0]
         if txn.links:
             return min(txn.links)
         # No id given: a stable one from the content, numbered when two
@@ -654,12 +669,7 @@ class _Builder:
         account = posting.account
         source = _source(posting, txn)
         named: list[str] = []
-        explicit = None
-        for meta, src in ((posting.meta, source), (txn.meta, txn.meta)):
-            value = _meta_str(meta, META_INVOICE)
-            if value is not None and value != "":
-                explicit = (str(value), src)
-                break
+        explicit = self.invoice_ref(txn, posting)
         if explicit is not None:
             value, src = explicit
             if value in self.known_ids[account]:
@@ -740,7 +750,7 @@ class _Builder:
         kind, source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
         if kind is None:
             kind, source = _meta_str(txn.meta, META_KIND), txn.meta
-        if kind is not None and kind not in CREDIT_KINDS:
+        if kind is not None and (not isinstance(kind, str) or kind not in CREDIT_KINDS):
             self.error(
                 source,
                 f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
