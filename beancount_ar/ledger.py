@@ -15,7 +15,8 @@ from beancount import loader
 from beancount.core import data
 
 from beancount_ar.config import Config, find_config, parse_config
-from beancount_ar.openitems import Index, build_index
+from beancount_ar.matching import build_index
+from beancount_ar.openitems import Index
 from beancount_ar.plugin import keeping_index, take_index
 
 

@@ -48,6 +48,7 @@ from typing import Any
 from beancount.core import data
 
 from beancount_ar.config import CONFIG_SOURCE, ConfigError, parse_config
+from beancount_ar.matching import build_index
 from beancount_ar.openitems import (
     META_DISCOUNT_DATE,
     META_DISCOUNT_PCT,
@@ -57,7 +58,6 @@ from beancount_ar.openitems import (
     Credit,
     Index,
     Invoice,
-    build_index,
     gc_paused,
     is_ar_posting,
 )

@@ -1,0 +1,658 @@
+"""The matcher: one chronological pass that builds the open-item index.
+
+Matching rules (SPEC "Ledger conventions"):
+
+- An invoice is a positive posting to a customer account; its id is the
+  posting's `invoice:`, the transaction's `invoice:`, the transaction's first
+  link (alphabetically: Beancount does not keep link order), else a stable
+  generated id. More positive postings with the same id on the same account
+  add to that invoice (debit memo).
+- A negative posting is a credit. It applies first to the invoices it names
+  (`invoice:` metadata, or links that are invoice ids of the account), oldest
+  first; the rest, under `fifo`, to the oldest open invoices in the same
+  currency; whatever is still left is an unapplied credit, which under `fifo`
+  applies to the customer's later invoices as they arrive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import hashlib
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from beancount_ar import records
+from beancount_ar.config import Config
+from beancount_ar.openitems import (
+    CREDIT_KINDS,
+    META_ADDRESS,
+    META_CREDIT_LIMIT,
+    META_DUE,
+    META_EMAIL,
+    META_INVOICE,
+    META_KIND,
+    META_TERMS,
+    ZERO,
+    Application,
+    ARError,
+    Credit,
+    Customer,
+    Index,
+    Invoice,
+    display_name,
+    gc_paused,
+    is_ar_posting,
+)
+from beancount_ar.terms import Terms, TermsError, parse_terms
+
+
+def _source(posting: data.Posting, txn: data.Transaction) -> data.Meta:
+    meta = posting.meta
+    return meta if meta and "lineno" in meta else txn.meta
+
+
+def _meta_str(meta: data.Meta | None, key: str) -> Any:
+    return (meta or {}).get(key)
+
+
+def credit_kind(
+    txn: data.Transaction, posting: data.Posting, is_receivable: Callable[[str], bool]
+) -> str:
+    """Guess the kind of a credit from the transaction's other legs."""
+    postings = txn.postings
+    if len(postings) == 2:
+        leg = postings[1] if postings[0] is posting else postings[0]
+        if leg.units and not is_receivable(leg.account):
+            return _KIND_BY_ROOT.get(leg.account.split(":", 1)[0], "adjustment")
+    other = [
+        p
+        for p in txn.postings
+        if p is not posting and not is_receivable(p.account) and p.units
+    ]
+    if not other:
+        return "adjustment"
+    largest = max(other, key=lambda p: abs(p.units.number or ZERO))
+    root = account_lib.root(1, largest.account)
+    return _KIND_BY_ROOT.get(root, "adjustment")
+
+
+_KIND_BY_ROOT = {"Assets": "payment", "Income": "credit-note", "Expenses": "write-off"}
+
+
+def _generated_id(txn: data.Transaction, posting: data.Posting) -> str:
+    text = f"{txn.date}|{posting.account}|{txn.payee}|{txn.narration}|{posting.units}"
+    return f"{txn.date:%Y%m%d}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+class _Book:
+    """Matching state of one customer in one currency."""
+
+    __slots__ = ("open", "pool", "reserved")
+
+    def __init__(self) -> None:
+        # Invoices possibly open, oldest first; settled ones drop out lazily.
+        self.open = _Queue()
+        # Unapplied credits, oldest first.
+        self.pool = _Queue()
+        # Credits waiting for an invoice they named before it was issued.
+        self.reserved: dict[str, list[Credit]] = defaultdict(list)
+
+    def queue(self, invoice: Invoice, new: bool) -> None:
+        if not invoice.queued:
+            invoice.queued = True
+            self.open.push(invoice, new)
+
+    def oldest(self) -> Invoice | None:
+        """The oldest invoice still open, dropping settled ones on the way."""
+        queue = self.open
+        while queue:
+            invoice = queue.first()
+            if invoice.open > 0:
+                return invoice
+            queue.pop()
+            invoice.queued = False
+        return None
+
+
+def _order(item: Invoice | Credit) -> tuple[datetime.date, int]:
+    return item.date, item.seq
+
+
+class _Queue:
+    """Invoices or credits in (date, seq) order.
+
+    Matching runs in ledger order, so a new item is always the latest and is
+    appended; only an item coming back (a paid invoice reopened by a debit
+    memo, a waiting credit returned to the pool) is inserted in its place.
+    """
+
+    __slots__ = ("head", "items")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.head = 0
+
+    def __bool__(self) -> bool:
+        return self.head < len(self.items)
+
+    def push(self, item: Any, new: bool) -> None:
+        if new:
+            self.items.append(item)
+        else:
+            bisect.insort(self.items, item, lo=self.head, key=_order)
+
+    def first(self) -> Any:
+        return self.items[self.head]
+
+    def pop(self) -> None:
+        self.head += 1
+        if self.head == len(self.items):
+            self.items.clear()
+            self.head = 0
+        elif self.head > 64 and self.head * 2 > len(self.items):
+            del self.items[: self.head]
+            self.head = 0
+
+
+def _apply(credit: Credit, invoice: Invoice, day: datetime.date) -> None:
+    amount = min(credit.remaining, invoice.open)
+    if amount <= 0:
+        return
+    app = Application(day, amount, invoice, credit)
+    credit.applications.append(app)
+    invoice.applications.append(app)
+    # A settled amount shares the one ZERO: a Decimal less per item.
+    credit.remaining = credit.remaining - amount or ZERO
+    invoice.open = invoice.open - amount or ZERO
+    invoice.last_change = day
+
+
+def _apply_oldest_first(credit: Credit, book: _Book, day: datetime.date) -> None:
+    while credit.remaining > 0 and (invoice := book.oldest()) is not None:
+        _apply(credit, invoice, day)
+
+
+class _Builder:
+    def __init__(self, entries: Sequence[data.Directive], config: Config) -> None:
+        self.entries = entries
+        self.config = config
+        self.errors: list[Any] = []
+        self.customers: dict[str, Customer] = {}
+        self.named_terms: dict[str, str] = {}
+        self.invoices: list[Invoice] = []
+        self.credits: list[Credit] = []
+        self.by_key: dict[tuple[str, str], Invoice] = {}
+        self.known_ids: dict[str, set[str]] = defaultdict(set)
+        self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
+        self.records: dict[str, list[Any]] = defaultdict(list)
+        self.notes: list[records.Note] = []
+        self.terms_cache: dict[Any, Terms] = {}
+        self.generated: dict[tuple[str, str], int] = {}
+        self.receivable: dict[str, bool] = {}
+        self.made: list[Any] = []
+        self.roots = frozenset(config.accounts)
+        self.fifo = config.matching == "fifo"
+        self.customer_terms: dict[str, tuple[Terms | None, data.Meta]] = {}
+        self.seq = itertools.count()
+
+    def is_receivable(self, account: str) -> bool:
+        known = self.receivable.get(account)
+        if known is None:
+            known = self.receivable[account] = self.config.is_receivable(account)
+        return known
+
+    def error(self, source: data.Meta, message: str, entry: Any) -> None:
+        self.errors.append(ARError(source, message, entry))
+
+    # -- pass 1: customers, named terms, invoice ids -----------------------
+
+    def scan(self) -> list[tuple[data.Transaction, list[tuple[int, str | None]]]]:
+        """Collect customers and named terms; give every AR posting its id.
+
+        Returns:
+            For each transaction touching a customer: the (posting index,
+            invoice id or None for credits) of its receivable postings.
+        """
+        is_receivable = self.is_receivable
+        txns = []
+        for entry in self.entries:
+            if type(entry) is data.Transaction:
+                marks: list[tuple[int, str | None]] = []
+                for i, posting in enumerate(entry.postings):
+                    if not is_ar_posting(posting, is_receivable):
+                        continue
+                    if posting.units.number > 0:
+                        invoice_id = self.invoice_id(entry, posting)
+                        self.known_ids[posting.account].add(invoice_id)
+                        marks.append((i, invoice_id))
+                    else:
+                        marks.append((i, None))
+                if marks:
+                    txns.append((entry, marks))
+            elif isinstance(entry, data.Open) and is_receivable(entry.account):
+                self.add_customer(entry.account, entry.meta)
+            elif isinstance(entry, data.Custom) and entry.type == "ar-terms":
+                record, err = records.parse_custom(entry)
+                if err:
+                    self.errors.append(err)
+                    continue
+                try:
+                    parse_terms(record.text)
+                except TermsError as exc:
+                    self.error(entry.meta, f"ar-terms {record.name!r}: {exc}", entry)
+                    continue
+                self.named_terms[record.name] = record.text
+                self.records["ar-terms"].append(record)
+        return txns
+
+    def add_customer(self, account: str, meta: data.Meta | None) -> None:
+        meta = meta or {}
+        limit = meta.get(META_CREDIT_LIMIT)
+        if limit is not None and not (isinstance(limit, Amount) and limit.number >= 0):
+            self.error(
+                meta,
+                f"{META_CREDIT_LIMIT} of {account} must be an amount "
+                "like 10000.00 USD, "
+                f"not {limit!r}",
+                None,
+            )
+            limit = None
+        self.customers[account] = Customer(
+            account,
+            display_name(account, meta),
+            meta.get(META_TERMS),
+            limit,
+            meta.get(META_EMAIL) if isinstance(meta.get(META_EMAIL), str) else None,
+            meta.get(META_ADDRESS) if isinstance(meta.get(META_ADDRESS), str) else None,
+            meta,
+        )
+
+    def invoice_ref(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[str, data.Meta] | None:
+        """The `invoice:` of a posting, else of its transaction, as text."""
+        for meta, source in (
+            (posting.meta, _source(posting, txn)),
+            (txn.meta, txn.meta),
+        ):
+            value = _meta_str(meta, META_INVOICE)
+            if value is None:
+                continue
+            if isinstance(value, Decimal) or (isinstance(value, str) and value):
+                return str(value), source
+            self.error(
+                source, f'invoice: must be text like "INV-1001", not {value!r}', txn
+            )
+        return None
+
+    def invoice_id(self, txn: data.Transaction, posting: data.Posting) -> str:
+        ref = self.invoice_ref(txn, posting)
+        if ref is not None:
+            return ref[0]
+        if txn.links:
+            return min(txn.links)
+        # No id given: a stable one from the content, numbered when two
+        # postings would otherwise share it (they are separate invoices).
+        base = _generated_id(txn, posting)
+        count = self.generated[(posting.account, base)] = (
+            self.generated.get((posting.account, base), 0) + 1
+        )
+        return base if count == 1 else f"{base}-{count}"
+
+    # -- pass 2: chronological matching -------------------------------------
+
+    def match(
+        self, txns: Iterable[tuple[data.Transaction, list[tuple[int, str | None]]]]
+    ) -> None:
+        made = self.made
+        for txn, marks in txns:
+            # Invoices of a transaction before its credits, so that a credit
+            # in the same transaction can pay them.
+            base = len(made)
+            made.extend([None] * len(marks))
+            for k, (i, invoice_id) in enumerate(marks):
+                if invoice_id is not None:
+                    made[base + k] = self.charge(txn, i, invoice_id)
+            for k, (i, invoice_id) in enumerate(marks):
+                if invoice_id is None:
+                    made[base + k] = self.credit(txn, i)
+
+    def customer(self, posting: data.Posting, txn: data.Transaction) -> None:
+        account = posting.account
+        if account in self.config.accounts:
+            self.error(
+                _source(posting, txn),
+                f"posting to the receivable root {account} names no customer: "
+                f"post to a customer account below it, e.g. {account}:Acme",
+                txn,
+            )
+        if account not in self.customers:
+            self.add_customer(account, None)
+
+    def terms_for(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[Terms | None, data.Meta]:
+        """Terms from the posting, the transaction, the customer, the config."""
+        if META_TERMS not in (posting.meta or ()) and META_TERMS not in txn.meta:
+            # The common case: the customer's terms, worked out once.
+            cached = self.customer_terms.get(posting.account)
+            if cached is None:
+                cached = self.customer_terms[posting.account] = self._terms_for(
+                    txn, posting
+                )
+            return cached
+        return self._terms_for(txn, posting)
+
+    def _terms_for(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[Terms | None, data.Meta]:
+        candidates = (
+            (_meta_str(posting.meta, META_TERMS), _source(posting, txn)),
+            (_meta_str(txn.meta, META_TERMS), txn.meta),
+            (
+                self.customers[posting.account].terms,
+                self.customers[posting.account].meta,
+            ),
+            (self.config.default_terms, txn.meta),
+        )
+        for text, source in candidates:
+            if text is None:
+                continue
+            key = text if isinstance(text, (str, Decimal)) else repr(text)
+            terms = self.terms_cache.get(key)
+            if terms is None:
+                try:
+                    terms = parse_terms(text, self.named_terms)
+                except TermsError as exc:
+                    self.error(source, str(exc), txn)
+                    continue
+                self.terms_cache[key] = terms
+            return terms, source
+        return None, txn.meta
+
+    def due_for(
+        self, txn: data.Transaction, posting: data.Posting, terms: Terms | None
+    ) -> datetime.date:
+        try:
+            computed = terms.due_date(txn.date) if terms else txn.date
+        except OverflowError:
+            self.error(
+                _source(posting, txn), f"terms {terms.text} run past year 9999", txn
+            )
+            computed = txn.date
+        if META_DUE not in (posting.meta or ()) and META_DUE not in txn.meta:
+            return computed
+        for meta, source in (
+            (posting.meta, _source(posting, txn)),
+            (txn.meta, txn.meta),
+        ):
+            value = _meta_str(meta, META_DUE)
+            if value is None:
+                continue
+            if not isinstance(value, datetime.date):
+                self.error(
+                    source, f"due: must be a date like 2024-03-31, not {value!r}", txn
+                )
+            elif value < txn.date:
+                self.error(
+                    source, f"due: {value} is before the invoice date {txn.date}", txn
+                )
+            else:
+                return value
+        return computed
+
+    def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> Invoice:
+        posting = txn.postings[index]
+        account = posting.account
+        if account not in self.customers or account in self.roots:
+            self.customer(posting, txn)
+        units = posting.units
+        invoice = self.by_key.get((account, invoice_id))
+        if invoice is not None and invoice.currency != units.currency:
+            self.error(
+                _source(posting, txn),
+                f"currency {units.currency} does not match invoice {invoice_id} "
+                f"({invoice.currency}); booked as invoice "
+                f"{invoice_id}/{units.currency}",
+                txn,
+            )
+            invoice_id = f"{invoice_id}/{units.currency}"
+            invoice = self.by_key.get((account, invoice_id))
+        book = self.books[(account, units.currency)]
+        if invoice is None:
+            terms, _ = self.terms_for(txn, posting)
+            invoice = Invoice(
+                account,
+                invoice_id,
+                units.currency,
+                txn.date,
+                next(self.seq),
+                terms,
+                self.due_for(txn, posting, terms),
+                _source(posting, txn),
+                txn,
+            )
+            self.by_key[(account, invoice_id)] = invoice
+            self.invoices.append(invoice)
+        new = not invoice.first
+        if new:
+            invoice.first = units.number
+        elif invoice.memos is None:
+            invoice.memos = [(txn.date, units.number)]
+        else:
+            invoice.memos.append((txn.date, units.number))
+        invoice.open += units.number
+        invoice.last_change = txn.date
+        book.queue(invoice, new)
+        if book.pool or book.reserved:
+            self.pay_from_pool(invoice, book, txn.date)
+        return invoice
+
+    def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
+        """Apply waiting credits to a newly charged invoice, oldest credit first.
+
+        Credits that named this invoice before it was issued are eligible, and
+        under `fifo` so are the unapplied credits. Taking them strictly in the
+        order they were received keeps the plugin idempotent: the `invoice:`
+        it writes on a credit paid into one invoice from the pool names that
+        invoice, and on a second run the credit is then taken in the same turn.
+        """
+        waiting = book.reserved.pop(invoice.id, [])
+        pool = book.pool if self.fifo else _Queue()
+        while invoice.open > 0 and (waiting or pool):
+            if pool and (not waiting or _order(pool.first()) < _order(waiting[0])):
+                credit = pool.first()
+                _apply(credit, invoice, day)
+                if credit.remaining <= 0:
+                    pool.pop()
+            else:
+                credit = waiting.pop(0)
+                _apply(credit, invoice, day)
+                if credit.remaining > 0:
+                    book.pool.push(credit, False)
+        # What is left of the waiting credits is unapplied like any other.
+        for credit in waiting:
+            book.pool.push(credit, False)
+
+    def named_invoices(
+        self, txn: data.Transaction, posting: data.Posting
+    ) -> tuple[list[Invoice], list[str]]:
+        """Invoices a credit names, and names of invoices not yet issued."""
+        account = posting.account
+        source = _source(posting, txn)
+        named: list[str] = []
+        explicit = self.invoice_ref(txn, posting)
+        if explicit is not None:
+            value, src = explicit
+            if value in self.known_ids[account]:
+                named = [value]
+            else:
+                self.error(
+                    src,
+                    f"invoice {value!r} named by this credit is not an invoice of "
+                    f"{account}; applied as if it named none",
+                    txn,
+                )
+        else:
+            named = sorted(
+                link for link in txn.links if link in self.known_ids[account]
+            )
+
+        issued: list[Invoice] = []
+        future: list[str] = []
+        for invoice_id in named:
+            invoice = self.by_key.get((account, invoice_id))
+            if invoice is None:
+                future.append(invoice_id)
+            elif invoice.currency != posting.units.currency:
+                self.error(
+                    source,
+                    f"currency {posting.units.currency} does not match invoice "
+                    f"{invoice_id} ({invoice.currency}); applied as if it named none",
+                    txn,
+                )
+            else:
+                issued.append(invoice)
+        issued.sort(key=lambda inv: (inv.date, inv.seq))
+        return issued, future
+
+    def credit(self, txn: data.Transaction, index: int) -> Credit:
+        posting = txn.postings[index]
+        account = posting.account
+        if account not in self.customers or account in self.roots:
+            self.customer(posting, txn)
+        units = posting.units
+        pmeta = posting.meta or {}
+        tmeta = txn.meta
+        kind = pmeta.get(META_KIND)
+        if kind is not None or META_KIND in tmeta:
+            kind = self.checked_kind(txn, posting)
+        if txn.links or META_INVOICE in pmeta or META_INVOICE in tmeta:
+            issued, future = self.named_invoices(txn, posting)
+            named = (*(inv.id for inv in issued), *future)
+        else:
+            issued, future, named = (), (), ()
+        amount = -units.number
+        credit = Credit(
+            account,
+            units.currency,
+            txn.date,
+            next(self.seq),
+            amount,
+            kind or credit_kind(txn, posting, self.is_receivable),
+            named,
+            _source(posting, txn),
+            txn,
+        )
+        credit.remaining = amount
+        self.credits.append(credit)
+        book = self.books[(account, units.currency)]
+
+        for invoice in issued:
+            _apply(credit, invoice, txn.date)
+        if future and credit.remaining > 0:
+            # Names an invoice not issued yet: wait for it.
+            book.reserved[future[0]].append(credit)
+        else:
+            self.settle(credit, book, txn.date)
+        return credit
+
+    def checked_kind(self, txn: data.Transaction, posting: data.Posting) -> str | None:
+        """The credit kind set with `ar-kind:`, if valid."""
+        kind, source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
+        if kind is None:
+            kind, source = _meta_str(txn.meta, META_KIND), txn.meta
+        if kind is not None and (not isinstance(kind, str) or kind not in CREDIT_KINDS):
+            self.error(
+                source,
+                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
+                txn,
+            )
+            return None
+        return kind
+
+    def settle(self, credit: Credit, book: _Book, day: datetime.date) -> None:
+        """Apply what is left of a credit oldest first, or keep it unapplied."""
+        if self.fifo and book.open:
+            _apply_oldest_first(credit, book, day)
+        if credit.remaining > 0:
+            book.pool.push(credit, True)
+
+    # -- records -------------------------------------------------------------
+
+    def collect_records(self) -> None:
+        for entry in self.entries:
+            if isinstance(entry, data.Note):
+                if entry.account in self.customers:
+                    self.notes.append(records.parse_note(entry))
+            elif (
+                isinstance(entry, data.Custom)
+                and entry.type in records.AR_TYPES
+                and entry.type != "ar-terms"
+            ):
+                record, err = records.parse_custom(entry)
+                if err:
+                    self.errors.append(err)
+                    continue
+                account = getattr(record, "account", None)
+                if account is not None and account not in self.customers:
+                    self.error(
+                        entry.meta,
+                        f"{entry.type}: {account} is not a customer account "
+                        f"(an open account below {', '.join(self.config.accounts)})",
+                        entry,
+                    )
+                    continue
+                invoice_id = getattr(record, "invoice", None)
+                if invoice_id is not None and (account, invoice_id) not in self.by_key:
+                    self.error(
+                        entry.meta,
+                        f"{entry.type}: {invoice_id!r} is not an invoice of {account}",
+                        entry,
+                    )
+                    continue
+                self.records[entry.type].append(record)
+
+    def build(self) -> Index:
+        txns = self.scan()
+        self.match(txns)
+        touched = [txn for txn, _ in txns]
+        del txns  # the marks are in `made` now
+        self.known_ids = defaultdict(set)  # needed no more; free it early
+        self.collect_records()
+        return Index(
+            config=self.config,
+            customers=self.customers,
+            invoices=self.invoices,
+            credits=self.credits,
+            errors=self.errors,
+            named_terms=self.named_terms,
+            records=dict(self.records),
+            notes=self.notes,
+            touched=touched,
+            made=self.made,
+            invoices_by_key=self.by_key,
+        )
+
+
+def build_index(entries: Sequence[data.Directive], config: Config) -> Index:
+    """Build the open-item index of a ledger.
+
+    Args:
+        entries: The ledger's entries, sorted as the loader returns them.
+        config: The plugin configuration.
+
+    Returns:
+        The index; its `errors` lists every problem found, each naming the
+        file and line of the offending entry or posting.
+    """
+    with gc_paused():
+        return _Builder(entries, config).build()
