@@ -446,9 +446,9 @@ class _Builder:
         if new:
             invoice.first = units.number
         elif invoice.memos is None:
-            invoice.memos = [(txn.date, units.number)]
+            invoice.memos = [(txn.date, units.number, txn.narration)]
         else:
-            invoice.memos.append((txn.date, units.number))
+            invoice.memos.append((txn.date, units.number, txn.narration))
         invoice.open += units.number
         invoice.last_change = txn.date
         book.queue(invoice, new)

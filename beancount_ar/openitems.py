@@ -88,7 +88,8 @@ class Invoice:
     meta: data.Meta
     entry: data.Transaction
     first: Decimal = ZERO  # the amount of the first posting
-    memos: list[tuple[datetime.date, Decimal]] | None = None  # later debit memos
+    # Later debit memos: (date, amount, narration).
+    memos: list[tuple[datetime.date, Decimal, str]] | None = None
     applications: list[Application] = dataclasses.field(default_factory=list)
     open: Decimal = ZERO  # open amount after the whole ledger
     last_change: datetime.date | None = None  # last charge or application
@@ -98,7 +99,7 @@ class Invoice:
     def amount(self) -> Decimal:
         if not self.memos:
             return self.first
-        return self.first + sum((number for _, number in self.memos), ZERO)
+        return self.first + sum((memo[1] for memo in self.memos), ZERO)
 
     @property
     def discount_date(self) -> datetime.date | None:
@@ -113,7 +114,7 @@ class Invoice:
             return ZERO
         if not self.memos:
             return self.first
-        return self.first + sum((n for d, n in self.memos if d <= day), ZERO)
+        return self.first + sum((m[1] for m in self.memos if m[0] <= day), ZERO)
 
     def open_at(self, day: datetime.date) -> Decimal:
         """The open amount on `day` (zero before the invoice date)."""

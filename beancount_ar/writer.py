@@ -79,9 +79,11 @@ def note(
 
 
 def check_directive(text: str) -> None:
-    """Refuse a directive that does not parse back cleanly as exactly one."""
+    """Refuse a directive that does not parse back cleanly as exactly one,
+    alone: every line after the first is indented (its metadata)."""
     entries, errors, _ = parser.parse_string(text)
-    if errors or len(entries) != 1:
+    lines = text.rstrip("\n").split("\n")
+    if errors or len(entries) != 1 or any(not line[:1].isspace() for line in lines[1:]):
         detail = "; ".join(e.message for e in errors) or f"{len(entries)} entries"
         raise WriteError(f"the directive would not parse ({detail}): {text.strip()}")
 
@@ -114,12 +116,14 @@ def check_included(
     )
 
 
-def _parse_error_count(data: bytes) -> int:
+def _parsed(data: bytes) -> tuple[int, int]:
+    """(entries, errors) of a file's bytes, as the parser sees them."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return 1 << 30
-    return len(parser.parse_string(text)[1])
+        return 0, 1 << 30
+    entries, errors, _ = parser.parse_string(text)
+    return len(entries), len(errors)
 
 
 def append(path: pathlib.Path, directive: str) -> None:
@@ -133,6 +137,7 @@ def append(path: pathlib.Path, directive: str) -> None:
         WriteError: The write was refused; the file is unchanged.
     """
     check_directive(directive)
+    path = path.resolve()  # through a symlink: replace the file, not the link
     if not path.exists():
         raise WriteError(f"{path} does not exist: create it (it may be empty) first")
     if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
@@ -157,7 +162,10 @@ def _replace(path: pathlib.Path, directive: str) -> None:
     # Old bytes exactly, then a blank line, then the directive.
     separator = b"" if not old else b"\n" if old.endswith(b"\n") else b"\n\n"
     new = old + separator + directive.encode("utf-8")
-    if _parse_error_count(new) > _parse_error_count(old):
+    # Exactly one more entry and no new error: the directive really landed
+    # (not, say, swallowed by a string the file left unterminated).
+    (old_entries, old_errors), (new_entries, new_errors) = _parsed(old), _parsed(new)
+    if new_errors > old_errors or new_entries != old_entries + 1:
         raise WriteError(f"{path} would not parse after the write: nothing written")
 
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

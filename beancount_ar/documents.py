@@ -1,0 +1,130 @@
+"""Render statements and reminders from the Jinja2 templates in `reports/`.
+
+The default templates ship inside the package (`beancount_ar.reports`, the
+repository's `reports/` folder). A user's folder (`--templates DIR`)
+overrides them file by file: a template missing there falls back to the
+default. HTML templates are autoescaped; undefined variables are errors
+(StrictUndefined), reported with the template's name and line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.resources
+import pathlib
+import shutil
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+
+from beancount_ar.render import Amounts
+
+TEMPLATES = (
+    "statement.html",
+    "statement.css",
+    "statement.txt",
+    "reminder_subject.txt",
+    "reminder.txt",
+    "reminder.html",
+)
+
+
+class TemplateError(Exception):
+    """A template that does not render: the message names it and its line."""
+
+
+def default_folder() -> pathlib.Path:
+    """The folder of the default templates."""
+    return pathlib.Path(str(importlib.resources.files("beancount_ar.reports")))
+
+
+def environment(
+    templates: str | pathlib.Path | None = None, amounts: Amounts | None = None
+) -> jinja2.Environment:
+    """A Jinja2 environment over the user's templates, then the defaults.
+
+    Args:
+        templates: A folder whose files override the defaults, or None.
+        amounts: Formats money with the ledger's precision.
+
+    Returns:
+        The environment, with the `money` and `date` filters.
+    """
+    folders = [str(default_folder())]
+    if templates is not None:
+        folders.insert(0, str(templates))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    amounts = amounts or Amounts()
+    env.filters["money"] = lambda number, currency="": amounts.human(
+        Decimal(number), currency
+    )
+    env.filters["date"] = _date
+    return env
+
+
+def _date(value: datetime.date | None, fmt: str = "%Y-%m-%d") -> str:
+    return "" if value is None else value.strftime(fmt)
+
+
+def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render a template, turning any template problem into a TemplateError."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name} not found") from None
+    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as exc:
+        raise TemplateError(f"{_template_line(exc, name)}: {exc}") from None
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    """The template file and line a rendering error came from.
+
+    Jinja2 rewrites tracebacks so that template code shows as frames of the
+    template file itself.
+    """
+    where = name
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".txt", ".css")):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def pdf(html: str) -> bytes:
+    """The PDF of an HTML document (WeasyPrint)."""
+    import weasyprint  # heavy: only when a PDF is asked for
+
+    return weasyprint.HTML(string=html, base_url=str(default_folder())).write_pdf()
+
+
+def export(folder: pathlib.Path) -> tuple[list[pathlib.Path], list[pathlib.Path]]:
+    """Copy the default templates into `folder`, never overwriting a file.
+
+    Returns:
+        The files written and the files kept because they already existed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written, kept = [], []
+    for name in TEMPLATES:
+        target = folder / name
+        if target.exists():
+            kept.append(target)
+        else:
+            shutil.copyfile(default_folder() / name, target)
+            written.append(target)
+    return written, kept

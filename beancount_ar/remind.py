@@ -1,0 +1,243 @@
+"""Reminder emails: one per customer the worklist says is due one.
+
+Each is an RFC 5322 message with a plain-text and an HTML body, worded by
+escalation level, addressed to the contact the level calls for (else the
+customer's `email`), with the open-item statement attached as a PDF. Disputed
+invoices are left out (the worklist keeps them apart). Sending goes over SMTP;
+each message the server accepts is logged as a `note` through the safe
+writer, so a second run the same day finds nothing left to send.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.policy
+import email.utils
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Any, NamedTuple
+
+import jinja2
+
+from beancount_ar import documents, statements, worklist
+from beancount_ar.openitems import ZERO, Index
+
+#: Days given to pay, by level.
+PAY_WITHIN = {"final-demand": 7, "agency": 7}
+DEFAULT_PAY_WITHIN = 14
+
+
+class Reminder(NamedTuple):
+    account: str
+    customer: str
+    level: str
+    invoices: tuple[str, ...]
+    to: str | None  # None: no usable email address on file
+    to_name: str
+    message: EmailMessage | None  # None when it cannot be sent: see `problem`
+    problem: str | None = None
+
+
+def _one_line(text: str | None) -> str:
+    """Header text: no line breaks, so nothing can be injected."""
+    return " ".join(str(text or "").split())
+
+
+def _address(name: str, addr: str) -> Address:
+    """An address header value; raises ValueError for a malformed address."""
+    addr = str(addr).strip()
+    local, at, domain = addr.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or any(c.isspace() or c in '<>,;@"' for c in local + domain)
+    ):
+        raise ValueError(f"not a usable email address: {addr!r}")
+    return Address(display_name=_one_line(name), username=local, domain=domain)
+
+
+def context(
+    index: Index, item: worklist.WorkItem, as_of: datetime.date
+) -> dict[str, Any]:
+    """What the reminder templates see (documented in the README)."""
+    statement = statements.statement(index, item.account, as_of)
+    wanted = {invoice.id for invoice in item.invoices}
+    lines = []
+    total: dict[str, Decimal] = {}
+    for section in statement.sections:
+        for line in section.open_lines:
+            if line.invoice in wanted and line.days_overdue > 0:
+                lines.append(_Line(*line, currency=section.currency))
+                total[section.currency] = total.get(section.currency, ZERO) + line.open
+    days = PAY_WITHIN.get(item.level or "", DEFAULT_PAY_WITHIN)
+    return {
+        **statement_context(statement),
+        "level": item.level or "reminder",
+        "contact": item.contact,
+        "invoices": lines,
+        "total_overdue": total,
+        "hold": item.hold,
+        "pay_by": as_of + datetime.timedelta(days=days),
+        "as_of": as_of,
+    }
+
+
+class _Line(NamedTuple):
+    invoice: str
+    date: datetime.date
+    due: datetime.date
+    days_overdue: int
+    bucket: str
+    description: str
+    amount: Decimal
+    open: Decimal
+    currency: str
+
+
+def statement_context(statement: statements.Statement) -> dict[str, Any]:
+    """What the statement templates see."""
+    start = statement.start
+    return {
+        "statement": statement,
+        "customer": statement.customer,
+        "company": statement.company,
+        "opening_date": start - datetime.timedelta(days=1) if start else None,
+    }
+
+
+def build(
+    index: Index,
+    as_of: datetime.date,
+    env: jinja2.Environment,
+    sender: str | None = None,
+) -> list[Reminder]:
+    """The reminders due on `as_of`, rendered.
+
+    Args:
+        index: The open-item index.
+        as_of: Today.
+        env: The template environment.
+        sender: The From address (default: the `ar-company` email).
+
+    Returns:
+        One reminder per customer with an escalation due; `message` is None
+        (and `to` None) for a customer with no email address on file.
+    """
+    reminders = []
+    company = statements.company(index, as_of)
+    sender = sender or (company.email if company else None)
+    for item in worklist.worklist(index, as_of).items:
+        if item.reason != worklist.ESCALATION:
+            continue
+        ids = tuple(invoice.id for invoice in item.invoices)
+        name = item.contact.name if item.contact else item.customer
+        if not item.email:
+            reminders.append(
+                Reminder(item.account, item.customer, item.level, ids, None, name, None)
+            )
+            continue
+        ctx = context(index, item, as_of)
+        message = EmailMessage(policy=email.policy.SMTP)
+        message["Subject"] = _one_line(
+            documents.render(env, "reminder_subject.txt", ctx)
+        )
+        if sender:
+            message["From"] = _address(company.name if company else "", sender)
+        message["To"] = _address(name, item.email)
+        message["Date"] = email.utils.format_datetime(
+            datetime.datetime.combine(as_of, datetime.time(9), datetime.timezone.utc)
+        )
+        message["Message-ID"] = email.utils.make_msgid(domain="beancount-ar.invalid")
+        message.set_content(documents.render(env, "reminder.txt", ctx))
+        message.add_alternative(
+            documents.render(env, "reminder.html", ctx), subtype="html"
+        )
+        attachment = documents.pdf(documents.render(env, "statement.html", ctx))
+        message.add_attachment(
+            attachment,
+            maintype="application",
+            subtype="pdf",
+            filename=f"statement-{item.account.rsplit(':', 1)[-1]}-{as_of}.pdf",
+        )
+        reminders.append(
+            Reminder(
+                item.account, item.customer, item.level, ids, item.email, name, message
+            )
+        )
+    return reminders
+
+
+class Outcome(NamedTuple):
+    reminder: Reminder
+    sent: bool
+    error: str | None
+
+
+def send(
+    reminders: Sequence[Reminder],
+    host: str,
+    port: int,
+    *,
+    starttls: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+    on_sent: Callable[[Reminder], None] | None = None,
+) -> list[Outcome]:
+    """Send each reminder; one refused does not stop the others.
+
+    Args:
+        reminders: From `build`; those without a message are skipped.
+        host: The SMTP server.
+        port: Its port.
+        starttls: Upgrade the connection with STARTTLS first.
+        user: Log in as this user (with `password`).
+        password: The password, from the environment, never an argument.
+        on_sent: Called for each message the server accepted.
+
+    Returns:
+        What happened to each reminder with a message.
+    """
+    outcomes = []
+    with smtplib.SMTP(host, port, timeout=30) as smtp:
+        if starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if user:
+            smtp.login(user, password or "")
+        for reminder in reminders:
+            if reminder.message is None:
+                continue
+            try:
+                refused = smtp.send_message(reminder.message)
+            except (
+                smtplib.SMTPRecipientsRefused,
+                smtplib.SMTPDataError,
+                smtplib.SMTPSenderRefused,
+            ) as exc:
+                outcomes.append(Outcome(reminder, False, _smtp_error(exc)))
+                smtp.rset()
+                continue
+            if refused:
+                outcomes.append(Outcome(reminder, False, f"refused: {refused}"))
+                continue
+            outcomes.append(Outcome(reminder, True, None))
+            if on_sent is not None:
+                on_sent(reminder)
+    return outcomes
+
+
+def _smtp_error(exc: smtplib.SMTPException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {_text(msg)}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
+    return str(exc)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value

@@ -1,0 +1,207 @@
+"""Customer statements: the data, ready for a template. Pure functions.
+
+Two kinds, both reconciling with the ledger per currency:
+
+- open-item: every invoice open on the as-of date with its due date, days
+  overdue and open amount, the unapplied credits, an aging line and the
+  total due (= the account's balance);
+- activity: the balance the day before the start date, every invoice, debit
+  memo, payment, credit note and write-off from the start date to the as-of
+  date with a running balance, and the closing balance (= the balance).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from beancount_ar import records
+from beancount_ar.aging import DUE, bucket_labels, open_items, unapplied
+from beancount_ar.openitems import ZERO, Customer, Index
+from beancount_ar.status import balance
+
+OPEN_ITEM, ACTIVITY = "open-item", "activity"
+KINDS = (OPEN_ITEM, ACTIVITY)
+
+
+class OpenLine(NamedTuple):
+    invoice: str
+    date: datetime.date
+    due: datetime.date
+    days_overdue: int
+    bucket: str
+    description: str
+    amount: Decimal
+    open: Decimal
+
+
+class ActivityLine(NamedTuple):
+    date: datetime.date
+    kind: str  # invoice, debit-memo, payment, credit-note, write-off, adjustment
+    reference: str  # the invoice id, or the ids a credit paid
+    description: str
+    charge: Decimal  # raises the balance
+    credit: Decimal  # lowers it
+    balance: Decimal  # running balance after the line
+
+
+class CurrencySection(NamedTuple):
+    """One currency of a statement."""
+
+    currency: str
+    open_lines: list[OpenLine]
+    unapplied: Decimal  # negative: credits not yet applied
+    aging: dict[str, Decimal]  # bucket label -> open amount
+    opening: Decimal  # activity: balance the day before the start
+    activity: list[ActivityLine]
+    total: Decimal  # the balance on the as-of date: the total due
+
+
+class Statement(NamedTuple):
+    kind: str
+    customer: Customer
+    company: records.Company | None
+    start: datetime.date | None  # activity statements only
+    as_of: datetime.date
+    labels: tuple[str, ...]
+    sections: list[CurrencySection]
+
+    @property
+    def total_due(self) -> dict[str, Decimal]:
+        return {s.currency: s.total for s in self.sections}
+
+
+def company(index: Index, as_of: datetime.date) -> records.Company | None:
+    """The seller as of the date: the latest `ar-company` directive."""
+    latest = None
+    for record in index.records.get("ar-company", ()):
+        if record.date <= as_of:
+            latest = record
+    return latest
+
+
+def default_start(as_of: datetime.date) -> datetime.date:
+    """An activity statement covers the month of the as-of date by default."""
+    return as_of.replace(day=1)
+
+
+def _activity(
+    index: Index, account: str, start: datetime.date, end: datetime.date
+) -> dict[str, list[tuple[datetime.date, int, str, str, str, Decimal]]]:
+    """Dated movements per currency: (date, seq, kind, reference, text, delta)."""
+    moves: dict[str, list] = {}
+    for invoice in index.invoices_for(account):
+        text = invoice.entry.narration
+        charges = [(invoice.date, invoice.first, "invoice", text)]
+        charges += [(d, n, "debit-memo", t) for d, n, t in invoice.memos or ()]
+        for day, number, kind, description in charges:
+            if start <= day <= end:
+                moves.setdefault(invoice.currency, []).append(
+                    (day, invoice.seq, kind, invoice.id, description, number)
+                )
+    for credit in index.credits_for(account):
+        if start <= credit.date <= end:
+            paid = sorted({a.invoice.id for a in credit.applications if a.date <= end})
+            moves.setdefault(credit.currency, []).append(
+                (credit.date, credit.seq, credit.kind, ", ".join(paid),
+                 credit.entry.narration, -credit.amount)
+            )  # fmt: skip
+    for lines in moves.values():
+        lines.sort(key=lambda m: (m[0], m[1]))
+    return moves
+
+
+def statement(
+    index: Index,
+    account: str,
+    as_of: datetime.date,
+    kind: str = OPEN_ITEM,
+    start: datetime.date | None = None,
+) -> Statement:
+    """A customer's statement on a date.
+
+    Args:
+        index: The open-item index.
+        account: The customer's account.
+        as_of: The statement date.
+        kind: "open-item" or "activity".
+        start: First day of an activity statement (default: the 1st of the
+            as-of month).
+
+    Returns:
+        The statement, one section per currency the customer owes or moved.
+    """
+    customer = index.customers[account]
+    labels = bucket_labels(index.config.buckets, DUE)
+    items = open_items(index, as_of, DUE, None, {account})
+    credits = unapplied(index, as_of, {account}).get(account, {})
+    closing = balance(index, account, as_of)
+    if kind == ACTIVITY:
+        start = start or default_start(as_of)
+        opening = balance(index, account, start - datetime.timedelta(days=1))
+        moves = _activity(index, account, start, as_of)
+    else:
+        start, opening, moves = None, {}, {}
+
+    currencies = sorted(
+        {i.currency for i in items}
+        | set(credits)
+        | set(closing)
+        | set(opening)
+        | set(moves)
+    )
+    sections = []
+    for cur in currencies:
+        lines = [
+            OpenLine(
+                i.invoice.id,
+                i.invoice.date,
+                i.invoice.due,
+                i.days_overdue,
+                i.bucket,
+                i.invoice.entry.narration,
+                i.amount,
+                i.open,
+            )
+            for i in items
+            if i.currency == cur
+        ]
+        aging = {label: ZERO for label in labels}
+        for line in lines:
+            aging[line.bucket] += line.open
+        running = opening.get(cur, ZERO)
+        activity = []
+        for day, _, what, ref, text, delta in moves.get(cur, ()):
+            running += delta
+            activity.append(
+                ActivityLine(
+                    day, what, ref, text, max(delta, ZERO), max(-delta, ZERO), running
+                )
+            )
+        sections.append(
+            CurrencySection(
+                cur,
+                lines,
+                credits.get(cur, ZERO),
+                aging,
+                opening.get(cur, ZERO),
+                activity,
+                closing.get(cur, ZERO),
+            )
+        )
+    return Statement(
+        kind, customer, company(index, as_of), start, as_of, labels, sections
+    )
+
+
+def customers_with_balance(index: Index, as_of: datetime.date) -> list[str]:
+    """Customer accounts with a non-zero balance in some currency."""
+    return sorted(
+        (
+            account
+            for account in index.customers
+            if any(balance(index, account, as_of).values())
+        ),
+        key=lambda a: index.customers[a].name.casefold(),
+    )
