@@ -138,17 +138,29 @@ def build(
         name = item.contact.name if item.contact else item.customer
         if not item.email:
             reminders.append(
-                Reminder(item.account, item.customer, item.level, ids, None, name, None)
+                Reminder(item.account, item.customer, item.level, ids, None, name,
+                         None, "no email address on file")
+            )  # fmt: skip
+            continue
+        try:
+            to = _address(name, item.email)
+            origin = (
+                _address(company.name if company else "", sender) if sender else None
             )
+        except ValueError as exc:
+            reminders.append(
+                Reminder(item.account, item.customer, item.level, ids, None, name,
+                         None, str(exc))
+            )  # fmt: skip
             continue
         ctx = context(index, item, as_of)
         message = EmailMessage(policy=email.policy.SMTP)
         message["Subject"] = _one_line(
             documents.render(env, "reminder_subject.txt", ctx)
         )
-        if sender:
-            message["From"] = _address(company.name if company else "", sender)
-        message["To"] = _address(name, item.email)
+        if origin is not None:
+            message["From"] = origin
+        message["To"] = to
         message["Date"] = email.utils.format_datetime(
             datetime.datetime.combine(as_of, datetime.time(9), datetime.timezone.utc)
         )
@@ -166,7 +178,13 @@ def build(
         )
         reminders.append(
             Reminder(
-                item.account, item.customer, item.level, ids, item.email, name, message
+                item.account,
+                item.customer,
+                item.level,
+                ids,
+                to.addr_spec,
+                name,
+                message,
             )
         )
     return reminders

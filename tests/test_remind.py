@@ -1,0 +1,195 @@
+"""Reminders end to end against a real SMTP server (aiosmtpd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import pathlib
+import shutil
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from beancount_ar.cli import cli
+
+EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger"
+TODAY = "2026-11-26"
+
+
+class Inbox:
+    """An SMTP handler that keeps what it accepts and refuses `refuse*@` users."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("refuse"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, f"127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def books(tmp_path: pathlib.Path) -> pathlib.Path:
+    folder = tmp_path / "books"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def remind(books: pathlib.Path, *args: str):
+    return CliRunner().invoke(
+        cli, ["remind", str(books / "main.beancount"), "--as-of", TODAY, *args]
+    )
+
+
+def by_recipient(inbox: Inbox) -> dict[str, email.message.EmailMessage]:
+    return {rcpt[0]: message for _, rcpt, message in inbox.messages}
+
+
+def test_reminders_arrive_with_recipient_subject_bodies_and_statement(smtp, books):
+    inbox, server = smtp
+    result = remind(books, "--send", "--smtp", server)
+    assert result.exit_code == 0, result.output
+    mail = by_recipient(inbox)
+    # The three customers the worklist says are due a reminder, each to the
+    # person its level calls for; the disputed invoice is in none of them.
+    assert set(mail) == {
+        "alice@backcovedental.example",  # reminder: the A/P clerk
+        "carl@gullrockbrewing.example",  # manager: the controller
+        "frank@forestreetprovisions.example",  # owner level, no owner: controller
+    }
+    message = mail["alice@backcovedental.example"]
+    assert "INV-2026-119" in message["Subject"]
+    assert message["From"].addresses[0].addr_spec == "billing@northwind.example"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Dear Alice Grant" in text and "INV-2026-119" in text
+    assert "INV-2026-119" in html and "<table" in html
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    pdf_text = "".join(page.extract_text() for page in PdfReader(_bytes_io(attachment)).pages)
+    assert "640.00" in pdf_text and "Back Cove Dental" in pdf_text
+    for _, _, m in inbox.messages:
+        assert "INV-2026-104" not in m.get_body(("plain",)).get_content()
+
+
+def _bytes_io(part):
+    import io
+
+    return io.BytesIO(part.get_content())
+
+
+def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books):
+    inbox, server = smtp
+    before = (books / "collections.beancount").read_bytes()
+    assert remind(books, "--send", "--smtp", server).exit_code == 0
+    after = (books / "collections.beancount").read_bytes()
+    assert after.startswith(before)
+    added = after[len(before):].decode()
+    assert added.count(" note Assets:Receivable:") == 3
+    assert added.count('channel: "email"') == 3
+    assert "Emailed manager reminder for INV-2026-106, INV-2026-118" in added
+
+    second = remind(books, "--send", "--smtp", server)
+    assert second.exit_code == 0, second.output
+    assert len(inbox.messages) == 3
+    assert (books / "collections.beancount").read_bytes() == after
+
+
+def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, books):
+    inbox, server = smtp
+    accounts = books / "accounts.beancount"
+    accounts.write_text(
+        accounts.read_text().replace("alice@backcovedental.example", "refuse@backcovedental.example")
+    )
+    result = remind(books, "--send", "--smtp", server)
+    assert result.exit_code == 1
+    assert "Back Cove Dental: not sent" in result.stderr
+    assert len(inbox.messages) == 2
+    notes = (books / "collections.beancount").read_text()
+    assert "Emailed reminder reminder for INV-2026-119" not in notes
+    assert notes.count("Emailed ") - EXAMPLE.joinpath("collections.beancount").read_text().count(
+        "Emailed "
+    ) == 2
+
+
+def test_newlines_in_names_and_addresses_cannot_inject_headers(smtp, books):
+    inbox, server = smtp
+    accounts = books / "accounts.beancount"
+    accounts.write_text(
+        accounts.read_text()
+        .replace('"Alice Grant"', '"Alice Grant\nBcc: evil@attacker.example"')
+        .replace(
+            '"carl@gullrockbrewing.example"',
+            '"carl@gullrockbrewing.example\nBcc: evil@attacker.example"',
+        )
+    )
+    result = remind(books, "--send", "--smtp", server)
+    recipients = [r for _, rcpts, _ in inbox.messages for r in rcpts]
+    assert "evil@attacker.example" not in recipients
+    for _, _, message in inbox.messages:
+        assert message["Bcc"] is None
+    # The bad address is reported, not sent to and not silently skipped.
+    assert "Gull Rock Brewing Co.: not a usable email address" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_out_writes_one_eml_per_reminder(books, tmp_path):
+    out = tmp_path / "outbox"
+    result = remind(books, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        f"{TODAY}-BackCoveDental-reminder.eml",
+        f"{TODAY}-ForeStreet-owner.eml",
+        f"{TODAY}-GullRock-manager.eml",
+    ]
+    message = email.message_from_bytes(
+        (out / files[2]).read_bytes(), policy=email.policy.default
+    )
+    assert message.get_content_type() == "multipart/mixed"
+    assert "final" not in message["Subject"].lower()
+
+
+def test_a_customer_without_email_is_reported(books, tmp_path):
+    accounts = books / "accounts.beancount"
+    text = accounts.read_text()
+    # Back Cove Dental: drop its contacts' and its own email addresses.
+    text = text.replace('"alice@backcovedental.example"', '""').replace(
+        'email: "office@backcovedental.example"', 'email: ""'
+    )
+    accounts.write_text(text)
+    result = remind(books, "--out", str(tmp_path / "outbox"))
+    assert "Back Cove Dental" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_send_needs_a_server_address(books):
+    result = remind(books, "--send")
+    assert result.exit_code == 2
+    assert "--smtp" in result.stderr
