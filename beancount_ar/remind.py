@@ -26,6 +26,10 @@ import jinja2
 from beancount_ar import documents, statements, worklist
 from beancount_ar.openitems import ZERO, Index
 
+#: SMTP line endings; headers are not folded before 998 characters, so that
+#: a long subject stays on its own line.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
 #: Days given to pay, by level.
 PAY_WITHIN = {"final-demand": 7, "agency": 7}
 DEFAULT_PAY_WITHIN = 14
@@ -154,7 +158,7 @@ def build(
             )  # fmt: skip
             continue
         ctx = context(index, item, as_of)
-        message = EmailMessage(policy=email.policy.SMTP)
+        message = EmailMessage(policy=POLICY)
         message["Subject"] = _one_line(
             documents.render(env, "reminder_subject.txt", ctx)
         )

@@ -25,14 +25,16 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refuse"):
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(
+            envelope.content, policy=email.policy.default
+        )
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
@@ -92,7 +94,9 @@ def test_reminders_arrive_with_recipient_subject_bodies_and_statement(smtp, book
     assert "INV-2026-119" in html and "<table" in html
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    pdf_text = "".join(page.extract_text() for page in PdfReader(_bytes_io(attachment)).pages)
+    pdf_text = "".join(
+        page.extract_text() for page in PdfReader(_bytes_io(attachment)).pages
+    )
     assert "640.00" in pdf_text and "Back Cove Dental" in pdf_text
     for _, _, m in inbox.messages:
         assert "INV-2026-104" not in m.get_body(("plain",)).get_content()
@@ -110,7 +114,7 @@ def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books
     assert remind(books, "--send", "--smtp", server).exit_code == 0
     after = (books / "collections.beancount").read_bytes()
     assert after.startswith(before)
-    added = after[len(before):].decode()
+    added = after[len(before) :].decode()
     assert added.count(" note Assets:Receivable:") == 3
     assert added.count('channel: "email"') == 3
     assert "Emailed manager reminder for INV-2026-106, INV-2026-118" in added
@@ -125,7 +129,9 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, bo
     inbox, server = smtp
     accounts = books / "accounts.beancount"
     accounts.write_text(
-        accounts.read_text().replace("alice@backcovedental.example", "refuse@backcovedental.example")
+        accounts.read_text().replace(
+            "alice@backcovedental.example", "refuse@backcovedental.example"
+        )
     )
     result = remind(books, "--send", "--smtp", server)
     assert result.exit_code == 1
@@ -133,9 +139,11 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, bo
     assert len(inbox.messages) == 2
     notes = (books / "collections.beancount").read_text()
     assert "Emailed reminder reminder for INV-2026-119" not in notes
-    assert notes.count("Emailed ") - EXAMPLE.joinpath("collections.beancount").read_text().count(
-        "Emailed "
-    ) == 2
+    assert (
+        notes.count("Emailed ")
+        - EXAMPLE.joinpath("collections.beancount").read_text().count("Emailed ")
+        == 2
+    )
 
 
 def test_newlines_in_names_and_addresses_cannot_inject_headers(smtp, books):

@@ -1,0 +1,140 @@
+"""Statements rendered from the templates: HTML, text and PDF, overrides,
+escaping and template errors."""
+
+from __future__ import annotations
+
+import io
+import pathlib
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from beancount_ar import documents
+from beancount_ar.cli import cli
+
+EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger"
+LEDGER = str(EXAMPLE / "main.beancount")
+TODAY = "2026-11-26"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_open_item_statement_text_shows_every_open_invoice_and_the_total():
+    result = run("statement", LEDGER, "Gull Rock", "--as-of", TODAY, "--format", "txt")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for invoice, amount in [("INV-2026-079", "2,780.00"), ("INV-2026-092", "1,940.00"),
+                            ("INV-2026-106", "2,615.00"), ("INV-2026-118", "1,480.00"),
+                            ("INV-2026-123", "860.00")]:  # fmt: skip
+        assert invoice in text and amount in text
+    assert "Total due USD  9,675.00" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_eur_statement_totals_in_euro():
+    result = run("statement", LEDGER, "Kerlouan", "--as-of", TODAY, "--format", "txt")
+    assert "4,550.00" in result.stdout and "EUR" in result.stdout
+    assert "USD" not in result.stdout.split("HOW TO PAY")[0]
+
+
+def test_activity_statement_runs_to_the_balance():
+    result = run("statement", LEDGER, "Munjoy Hill Books", "--as-of", TODAY,
+                 "--kind", "activity", "--from", "2026-09-01", "--format", "txt")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Opening balance" in result.stdout
+    assert (
+        "-1,000.00" in result.stdout.splitlines()[-0 or 30]
+        or "-1,000.00" in result.stdout
+    )
+
+
+def test_pdf_statement_holds_the_amounts(tmp_path):
+    out = tmp_path / "gullrock.pdf"
+    result = run("statement", LEDGER, "GullRock", "--as-of", TODAY, "--format", "pdf",
+                 "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages
+    )
+    assert "Gull Rock Brewing Co." in text
+    assert "9,675.00" in text
+    assert "Pay by ACH" in text
+
+
+def test_all_writes_one_file_per_customer_with_a_balance(tmp_path):
+    result = run("statement", LEDGER, "--all", "-o", str(tmp_path / "out"),
+                 "--as-of", TODAY, "--format", "html")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    # Thirteen customers owe (or are owed) something on the demo date.
+    assert len(names) == 13
+    assert f"GullRock-{TODAY}.html" in names
+    assert f"CascoBayYoga-{TODAY}.html" not in names  # paid up
+
+
+def test_pdf_needs_an_output_file():
+    result = run("statement", LEDGER, "GullRock", "--format", "pdf")
+    assert result.exit_code == 2
+
+
+def test_html_escapes_what_comes_from_the_ledger(tmp_path):
+    books = tmp_path / "books"
+    shutil.copytree(EXAMPLE, books)
+    accounts = books / "accounts.beancount"
+    accounts.write_text(
+        accounts.read_text().replace(
+            '"Gull Rock Brewing Co."', '"<script>alert(1)</script>"'
+        )
+    )
+    result = run(
+        "statement", str(books / "main.beancount"), "GullRock", "--as-of", TODAY
+    )
+    assert result.exit_code == 0, result.output
+    assert "<script>alert(1)</script>" not in result.stdout
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.stdout
+
+
+def test_templates_export_copies_the_defaults_and_keeps_edits(tmp_path):
+    folder = tmp_path / "mine"
+    run("templates", "export", str(folder))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(documents.TEMPLATES)
+    (folder / "statement.txt").write_text("edited")
+    result = run("templates", "export", str(folder))
+    assert "kept" in result.stdout
+    assert (folder / "statement.txt").read_text() == "edited"
+
+
+def test_a_user_template_overrides_only_its_own_file(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "statement.css").write_text("body { color: rebeccapurple; }\n")
+    result = run(
+        "statement", LEDGER, "GullRock", "--as-of", TODAY, "--templates", str(folder)
+    )
+    assert result.exit_code == 0, result.output
+    assert "rebeccapurple" in result.stdout  # the user's CSS
+    assert "INV-2026-079" in result.stdout  # in the default statement.html
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ customer.nmae }}\n", "statement.txt:1"),
+        ("line one\n{% for x in %}\n", "statement.txt:2"),
+    ],
+)
+def test_a_template_mistake_names_the_template_and_line(tmp_path, template, expected):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "statement.txt").write_text(template)
+    result = run("statement", LEDGER, "GullRock", "--as-of", TODAY, "--format", "txt",
+                 "--templates", str(folder))  # fmt: skip
+    assert result.exit_code == 1
+    assert "template error" in result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
