@@ -102,7 +102,8 @@ class _Book:
         self.open = _Queue()
         # Unapplied credits, oldest first.
         self.pool = _Queue()
-        # Credits waiting for an invoice they named before it was issued.
+        # Under `strict`, credits waiting for an invoice they named before it
+        # was issued.
         self.reserved: dict[str, list[Credit]] = defaultdict(list)
 
     def queue(self, invoice: Invoice, new: bool) -> None:
@@ -459,28 +460,25 @@ class _Builder:
     def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
         """Apply waiting credits to a newly charged invoice, oldest credit first.
 
-        Credits that named this invoice before it was issued are eligible, and
-        under `fifo` so are the unapplied credits. Taking them strictly in the
-        order they were received keeps the plugin idempotent: the `invoice:`
-        it writes on a credit paid into one invoice from the pool names that
-        invoice, and on a second run the credit is then taken in the same turn.
+        Under `fifo` these are the unapplied credits; under `strict`, the
+        credits that named this invoice before it was issued (what is left of
+        them stays unapplied). Taking them in the order they were received keeps
+        the plugin idempotent: the `invoice:` it writes on a credit paid into
+        one later invoice names an invoice not issued at the credit's date, so
+        on a second run the credit waits in the same place.
         """
-        waiting = book.reserved.pop(invoice.id, [])
-        pool = book.pool if self.fifo else _Queue()
-        while invoice.open > 0 and (waiting or pool):
-            if pool and (not waiting or _order(pool.first()) < _order(waiting[0])):
+        if self.fifo:
+            pool = book.pool
+            while invoice.open > 0 and pool:
                 credit = pool.first()
                 _apply(credit, invoice, day)
                 if credit.remaining <= 0:
                     pool.pop()
-            else:
-                credit = waiting.pop(0)
-                _apply(credit, invoice, day)
-                if credit.remaining > 0:
-                    book.pool.push(credit, False)
-        # What is left of the waiting credits is unapplied like any other.
-        for credit in waiting:
-            book.pool.push(credit, False)
+            return
+        for credit in book.reserved.pop(invoice.id, ()):
+            _apply(credit, invoice, day)
+            if credit.remaining > 0:
+                book.pool.push(credit, False)
 
     def named_invoices(
         self, txn: data.Transaction, posting: data.Posting
@@ -558,8 +556,11 @@ class _Builder:
 
         for invoice in issued:
             _apply(credit, invoice, txn.date)
-        if future and credit.remaining > 0:
-            # Names an invoice not issued yet: wait for it.
+        if future and credit.remaining > 0 and not self.fifo:
+            # Under `strict`, a credit naming an invoice not issued yet waits
+            # for it. Under `fifo` it names nothing until then: as of its date
+            # the invoice does not exist, and the aging of a past date must
+            # not depend on what came later.
             book.reserved[future[0]].append(credit)
         else:
             self.settle(credit, book, txn.date)

@@ -179,28 +179,68 @@ def test_prepayment_applies_to_invoices_as_they_arrive():
     assert open_amounts(led, "2024-02-28") == {"INV-2": D("200.00")}
 
 
-def test_payment_naming_a_future_invoice_waits_for_it():
-    led = load(
-        """
-        2024-01-05 * "Acme Corp" "Deposit for the logo" ^INV-2
-          Assets:Bank:Checking     300.00 USD
-          Assets:Receivable:Acme
+DEPOSIT_BEFORE_INVOICE = """
+    2024-01-05 * "Acme Corp" "Deposit for the logo" ^INV-2
+      Assets:Bank:Checking     300.00 USD
+      Assets:Receivable:Acme
 
-        2024-01-06 * "Acme Corp" "Old job" ^INV-1
-          Assets:Receivable:Acme    100.00 USD
-          Income:Design
+    2024-01-06 * "Acme Corp" "Old job" ^INV-1
+      Assets:Receivable:Acme    100.00 USD
+      Income:Design
 
-        2024-01-10 * "Acme Corp" "Logo" ^INV-2
-          Assets:Receivable:Acme    500.00 USD
-          Income:Design
-        """
-    )
+    2024-01-10 * "Acme Corp" "Logo" ^INV-2
+      Assets:Receivable:Acme    500.00 USD
+      Income:Design
+    """
+
+
+def test_payment_naming_a_future_invoice_names_nothing_until_it_is_issued():
+    # As of 2024-01-06 INV-2 does not exist yet: the deposit is an unapplied
+    # credit, and under fifo it pays INV-1 when that arrives, as it would in
+    # the ledger cut at that day. The rest goes to INV-2.
+    led = load(DEPOSIT_BEFORE_INVOICE)
     assert not led.errors
-    # The deposit is kept for INV-2, not spent on the older INV-1.
+    assert open_amounts(led, "2024-01-06") == {}
+    assert aging.aging(led.index, day("2024-01-06")).rows[0].unapplied == {
+        "USD": D("-200.00")
+    }
+    assert open_amounts(led, "2024-01-31") == {"INV-2": D("300.00")}
+
+
+def test_under_strict_a_payment_naming_a_future_invoice_waits_for_it():
+    led = load(DEPOSIT_BEFORE_INVOICE, config="{'matching': 'strict'}")
+    assert not led.errors
+    assert open_amounts(led, "2024-01-06") == {"INV-1": D("100.00")}
     assert open_amounts(led, "2024-01-31") == {
         "INV-1": D("100.00"),
         "INV-2": D("200.00"),
     }
+
+
+def test_a_deposit_larger_than_its_future_invoice_leaves_the_rest_to_older_ones():
+    led = load(
+        """
+        2024-01-10 * "Acme Corp" "Old job" ^INV-1
+          Assets:Receivable:Acme    500.00 USD
+          Income:Design
+
+        2024-02-01 * "Acme Corp" "Deposit" ^INV-2
+          Assets:Bank:Checking     100.00 USD
+          Assets:Receivable:Acme
+
+        2024-03-01 * "Acme Corp" "Small job" ^INV-2
+          Assets:Receivable:Acme     60.00 USD
+          Income:Design
+        """
+    )
+    assert not led.errors
+    # On its day the deposit names no invoice that exists: it pays INV-1.
+    assert open_amounts(led, "2024-02-15") == {"INV-1": D("400.00")}
+    assert open_amounts(led, "2024-03-01") == {
+        "INV-1": D("400.00"),
+        "INV-2": D("60.00"),
+    }
+    assert aging.aging(led.index, day("2024-03-01")).rows[0].unapplied == {}
 
 
 def test_credit_note_and_write_off_are_told_apart_by_the_other_leg():
