@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import wcwidth
 from beancount.core.display_context import DisplayContext, Precision
 from tabulate import tabulate
 
@@ -252,18 +254,41 @@ def overdue_csv(items: Sequence[OverdueItem], fmt: Amounts) -> str:
 # -- Text tables ------------------------------------------------------------
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+def width(text: str) -> int:
+    """Columns `text` takes on a terminal (CJK characters take two)."""
+    return max(wcwidth.wcswidth(text), len(text))
+
+
+def _shorten(text: str, room: int) -> str:
+    if width(text) <= room:
+        return text
+    out = ""
+    for char in text:
+        if width(out + char) > room - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def _widest(table: str) -> int:
+    return max(width(line) for line in table.splitlines())
 
 
 def fit_table(
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
-    flexible: Sequence[int],
+    flexible: Sequence[tuple[int, int]],
     align: Sequence[str],
-    width: int = WIDTH,
+    last_resort: Sequence[tuple[int, int]] = (),
 ) -> str:
-    """A table no wider than `width`, shortening the `flexible` columns in turn."""
+    """A table no wider than WIDTH if it can be made so.
+
+    The `flexible` (column, narrowest) pairs are shortened in turn with `…`,
+    never below their narrowest width; if the table is still too wide, the
+    numbers lose their thousands separators, and then the `last_resort` columns
+    are shortened. Past that, the table is printed wider rather than cutting a
+    digit.
+    """
     rows = [list(r) for r in rows]
     headers = list(headers)
 
@@ -276,16 +301,27 @@ def fit_table(
             disable_numparse=True,
         )
 
-    table = draw()
-    for column in flexible:
-        excess = max(len(line) for line in table.splitlines()) - width
-        if excess <= 0:
-            break
-        current = max([len(headers[column])] + [len(r[column]) for r in rows])
-        room = max(current - excess, 8)
+    def shorten(column: int, narrowest: int) -> None:
+        cells = [headers[column], *(r[column] for r in rows)]
+        room = max(max(map(width, cells)) - (_widest(table) - WIDTH), narrowest)
         for r in rows:
             r[column] = _shorten(r[column], room)
         headers[column] = _shorten(headers[column], room)
+
+    def drop_separators() -> None:
+        numeric = [i for i, side in enumerate(align) if side == "right"]
+        for r in rows:
+            for i in numeric:
+                r[i] = r[i].replace(",", "")
+
+    table = draw()
+    steps = [functools.partial(shorten, *step) for step in flexible]
+    steps.append(drop_separators)
+    steps += [functools.partial(shorten, *step) for step in last_resort]
+    for step in steps:
+        if _widest(table) <= WIDTH:
+            break
+        step()
         table = draw()
     return table
 
@@ -311,7 +347,8 @@ def _currency_table(report: Aging, cur: str, fmt: Amounts, credits: bool) -> str
         ["Total " + cur, *_aging_cells(report.totals, labels, cur, credits, fmt)]
     )
     align = ["left"] + ["right"] * (len(headers) - 1)
-    lines = fit_table(headers, body, [0], align).splitlines()
+    label = width(body[-1][0])
+    lines = fit_table(headers, body, [(0, 16)], align, [(0, label)]).splitlines()
     lines.insert(-1, lines[1])  # a rule above the totals row
     return "\n".join(lines)
 
@@ -326,38 +363,48 @@ def aging_table(report: Aging, fmt: Amounts, detail: bool = False) -> str:
         credits = [r for r in report.rows if r.unapplied.get(cur)]
         table = _currency_table(report, cur, fmt, bool(credits))
         note = ""
-        if credits and max(len(line) for line in table.splitlines()) > WIDTH:
+        if credits and _widest(table) > WIDTH:
             # Too wide with an Unapplied column: list the credits below instead.
             table = _currency_table(report, cur, fmt, False)
-            note = "\nTotals include unapplied credits: " + "; ".join(
-                f"{r.name} {fmt.human(r.unapplied[cur], cur)}" for r in credits
+            note = "\n" + "\n".join(
+                _wrap(
+                    "Totals include unapplied credits: "
+                    + "; ".join(
+                        f"{r.name} {fmt.human(r.unapplied[cur], cur)}" for r in credits
+                    ),
+                    "",
+                )
             )
         parts.append(f"\n{cur}\n{table}{note}")
     if detail and report.items:
-        parts.append("\nOpen invoices\n" + items_table(report.items, report.rows, fmt))
+        parts.append("\nOpen invoices\n" + items_table(report, fmt))
     return "\n".join(parts) + "\n"
 
 
-def items_table(
-    items: Sequence[OpenItem], rows: Sequence[AgingRow], fmt: Amounts
-) -> str:
-    names = {row.account: row.name for row in rows}
+def items_table(report: Aging, fmt: Amounts) -> str:
+    """The open invoices behind an aging, with days past due or, on the invoice
+    basis, days since the invoice."""
+    names = {row.account: row.name for row in report.rows}
+    by_due = report.basis == "due"
     body = [
         [
             names.get(i.invoice.account, i.invoice.account),
             i.invoice.id,
             iso(i.invoice.date),
             iso(i.invoice.due),
-            str(i.days_overdue),
+            str(i.days_overdue if by_due else i.age),
             i.bucket,
             f"{fmt.human(i.open, i.currency)} {i.currency}",
         ]
         for i in sorted(
-            items, key=lambda i: (names.get(i.invoice.account, ""), i.invoice.seq)
+            report.items,
+            key=lambda i: (names.get(i.invoice.account, ""), i.invoice.seq),
         )
     ]
-    headers = ["Customer", "Invoice", "Date", "Due", "Days", "Bucket", "Open"]
-    return fit_table(headers, body, [0], ["left"] * 6 + ["right"])
+    headers = ["Customer", "Invoice", "Date", "Due", "Days" if by_due else "Age"]
+    headers += ["Bucket", "Open"]
+    align = ["left"] * 4 + ["right", "left", "right"]
+    return fit_table(headers, body, [(0, 12)], align, [(0, 8), (1, 8)])
 
 
 def _status(o: OverdueItem) -> str:
@@ -398,7 +445,7 @@ def overdue_table(
     ]
     headers = ["Days", "Invoice", "Customer", "Open", "Level"]
     align = ["right", "left", "left", "right", "left"]
-    lines = fit_table(headers, body, [2], align).splitlines()
+    lines = fit_table(headers, body, [(2, 12)], align, [(2, 8), (1, 8)]).splitlines()
     # Each invoice's status on its own line under it, aligned with the invoice.
     indent = " " * (lines[1].index(" ") + 2)
     out = lines[:2]
@@ -632,7 +679,9 @@ def metrics_table(report: MetricsReport, fmt: Amounts) -> str:
                     ],
                 ]
             )
-        lines = fit_table(headers, body, [0], ["left"] + ["right"] * 8).splitlines()
+        align = ["left"] + ["right"] * 8
+        label = [(0, width(body[-1][0]))]
+        lines = fit_table(headers, body, [(0, 16)], align, label).splitlines()
         lines.insert(-1, lines[1])
         parts.append(f"\n{cur}\n" + "\n".join(lines))
     parts.append(

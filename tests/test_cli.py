@@ -95,6 +95,77 @@ def test_aging_table_fits_80_columns_with_separators(small):
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
+WIDE = (
+    """
+2023-01-01 open Assets:Bank:Checking
+2023-01-01 open Income:Design
+2023-01-01 open Assets:Receivable:Tokyo
+  customer: "株式会社東京デザイン印刷工房"
+2023-01-01 open Assets:Receivable:Long
+  customer: "The Extremely Long Named Regional Hospitality Group of Maine"
+"""
+    + "".join(
+        f"""
+2024-{month:02d}-01 * "Big job" ^INVOICE-WITH-A-VERY-LONG-NUMBER-{month}
+  Assets:Receivable:{who}   {amount} USD
+  Income:Design
+"""
+        for month, who, amount in [
+            (1, "Tokyo", "3876543.21"),
+            (3, "Long", "2765432.10"),
+            (4, "Tokyo", "2654321.09"),
+            (5, "Long", "1543210.98"),
+            (6, "Tokyo", "1432109.87"),
+        ]
+    )
+    + "".join(
+        f"""
+2024-06-2{i} * "Deposit"
+  Assets:Bank:Checking   {i}00.00 USD
+  Assets:Receivable:{who}
+"""
+        for i, who in [(1, "Tokyo"), (2, "Long")]
+    )
+    + "".join(
+        f"""
+2023-01-01 open Assets:Receivable:Prepaid{i}
+  customer: "Prepaying Customer Number {i} With A Long Name"
+2024-06-2{i} * "Deposit"
+  Assets:Bank:Checking   {i}000.00 USD
+  Assets:Receivable:Prepaid{i}
+"""
+        for i in range(1, 5)
+    )
+)
+
+
+@pytest.mark.parametrize("basis", ["due", "invoice"])
+def test_tables_with_wide_names_and_millions_stay_within_80_columns(tmp_path, basis):
+    import wcwidth
+
+    path = tmp_path / "wide.beancount"
+    path.write_text(WIDE)
+    args = ["--as-of", "2024-06-30", "--basis", basis, "--detail"]
+    result = run("aging", str(path), *args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(wcwidth.wcswidth(line) for line in lines) <= 80
+    # The totals label is never cut, and no digit of any amount is lost.
+    assert any(line.startswith("Total USD ") for line in lines)
+    plain = result.stdout.replace(",", "")
+    total = json.loads(run("aging", str(path), *args, "--format", "json").stdout)
+    for number in total["totals"]["total"].values():
+        assert number in plain
+    assert "2654321.09" in plain and "株式会社" in result.stdout
+    # Unapplied credits too wide for a column are listed, wrapped, below.
+    assert "Totals include unapplied credits" in result.stdout
+    assert "Number 4 With A Long Name -4000.00" in " ".join(plain.split())
+    # Days past due (or since the invoice) right-aligned under their header.
+    header = [line for line in lines if line.startswith("Customer  ")][-1]
+    days = "Days" if basis == "due" else "Age"
+    assert days in header
+
+
 def test_aging_csv_has_one_row_per_customer_and_currency_plus_total(small):
     result = run("aging", small, "--as-of", "2024-06-30", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
