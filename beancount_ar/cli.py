@@ -11,20 +11,17 @@ import functools
 import json
 import os
 import pathlib
-import re
 import smtplib
 import sys
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import click
-from beancount.core import amount as amount_lib
-from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_ar import aging as aging_lib
-from beancount_ar import documents, render, writer
+from beancount_ar import documents, logbook, render, writer
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import metrics as metrics_lib
 from beancount_ar import remind as remind_lib
@@ -122,28 +119,29 @@ def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def resolve_customer(loaded: ledger_lib.Ledger, text: str) -> str:
+_HINTS = {
+    "customer": "ACCOUNT",
+    "amount": "AMOUNT",
+    "date": "--date",
+    "invoice": "INVOICE",
+    "text": "TEXT",
+    "what": "WHAT",
+}
+
+
+def _bad(exc: logbook.InputError, hint: str | None = None) -> click.BadParameter:
+    return click.BadParameter(exc.message, param_hint=hint or _HINTS.get(exc.field))
+
+
+def resolve_customer(
+    loaded: ledger_lib.Ledger, text: str, hint: str = "--customer"
+) -> str:
     """A customer account from its account name, display name or last
     component, or an unambiguous beginning of either (case-insensitive)."""
-    customers = loaded.index.customers
-    if text in customers:
-        return text
-    wanted = text.casefold()
-
-    def names(account: str) -> tuple[str, str]:
-        return customers[account].name.casefold(), account.rsplit(":", 1)[-1].casefold()
-
-    exact = sorted(a for a in customers if wanted in names(a))
-    matches = exact or sorted(
-        a for a in customers if any(n.startswith(wanted) for n in names(a))
-    )
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise click.BadParameter(
-            f"{text!r} is ambiguous: {', '.join(matches)}", param_hint="--customer"
-        )
-    raise click.BadParameter(f"no customer {text!r}", param_hint="--customer")
+    try:
+        return logbook.resolve_customer(loaded, text)
+    except logbook.InputError as exc:
+        raise _bad(exc, hint) from None
 
 
 def _emit(text: str) -> None:
@@ -297,32 +295,10 @@ def _split_ledger(
 
 
 def _amount(text: str, loaded: ledger_lib.Ledger, account: str) -> Amount:
-    """`1500.00 USD`, or a bare number in the customer's only currency."""
-    parts = text.split()
     try:
-        number = Decimal(parts[0].replace(",", ""))
-    except (IndexError, InvalidOperation):
-        raise click.BadParameter(
-            f"{text!r} is not an amount like 1500.00 USD"
-        ) from None
-    if not number.is_finite() or number <= 0:
-        raise click.BadParameter(f"{text!r}: the amount must be positive")
-    currency = parts[1] if len(parts) == 2 else None
-    if currency is not None and not re.fullmatch(amount_lib.CURRENCY_RE, currency):
-        raise click.BadParameter(f"{text!r}: {currency!r} is not a currency like USD")
-    if len(parts) == 1:
-        currencies = {i.currency for i in loaded.index.invoices_for(account)}
-        if len(currencies) == 1:
-            currency = currencies.pop()
-    if currency is not None:
-        # Written with the ledger's usual precision: 1000 -> 1000.00.
-        places = render.Amounts(loaded.options.get("dcontext")).places(currency)
-        if -number.as_tuple().exponent < places:
-            number = number.quantize(Decimal(1).scaleb(-places))
-        return Amount(number, currency)
-    if len(parts) == 1:
-        raise click.BadParameter(f"{text!r}: say the currency, e.g. {number} USD")
-    raise click.BadParameter(f"{text!r} is not an amount like 1500.00 USD")
+        return logbook.parse_amount(text, loaded, account)
+    except logbook.InputError as exc:
+        raise _bad(exc) from None
 
 
 def _write(
@@ -330,44 +306,18 @@ def _write(
 ) -> None:
     """Load, resolve the customer, build the directive, and append it safely."""
     loaded = ledger_lib.load(loaded_path)
+    account = resolve_customer(loaded, account_text, "ACCOUNT")
     try:
-        account = resolve_customer(loaded, account_text)
-    except click.BadParameter as exc:
-        raise click.BadParameter(exc.message, param_hint="ACCOUNT") from None
-    text = make(loaded, account)
-    _check_active(loaded, account, datetime.date.fromisoformat(text[:10]))
-    path = writer.collections_path(loaded_path, loaded.config.collections_file)
+        text = make(loaded, account)
+        logbook.check_active(loaded, account, datetime.date.fromisoformat(text[:10]))
+    except logbook.InputError as exc:
+        raise _bad(exc) from None
     try:
-        writer.check_included(loaded_path, path, loaded.options.get("include", ()))
-        writer.append(path, text)
+        path = logbook.write(loaded_path, loaded, text)
     except writer.WriteError as exc:
         click.echo(f"bean-ar: {exc}", err=True)
         click.get_current_context().exit(1)
     click.echo(f"Appended to {path}:\n{text}", nl=False)
-
-
-def _check_active(loaded: ledger_lib.Ledger, account: str, day: datetime.date) -> None:
-    """Refuse a directive dated while the account is not open: the ledger
-    would no longer load cleanly."""
-    for entry in loaded.entries:
-        if (
-            isinstance(entry, data.Open)
-            and entry.account == account
-            and day < entry.date
-        ):
-            raise click.BadParameter(
-                f"{day} is before {account} was opened ({entry.date})",
-                param_hint="--date",
-            )
-        if (
-            isinstance(entry, data.Close)
-            and entry.account == account
-            and day > entry.date
-        ):
-            raise click.BadParameter(
-                f"{day} is after {account} was closed ({entry.date})",
-                param_hint="--date",
-            )
 
 
 def _date_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -391,8 +341,11 @@ def log_note(
     """A contact log entry: what was said, to whom."""
     path, (account, text) = _split_ledger(args, 2)
     when = _day(day)
-    meta = {"contact": contact or "", "channel": channel or ""}
-    _write(path, lambda _, acc: writer.note(when, acc, text, meta), account)
+    _write(
+        path,
+        lambda loaded, acc: logbook.note(loaded, when, acc, text, contact, channel),
+        account,
+    )
 
 
 @log.command("followup")
@@ -405,9 +358,7 @@ def log_followup(args: tuple[str, ...], day: str | None) -> None:
     when = _day(day)
     _write(
         path,
-        lambda _, acc: writer.custom(
-            when, "ar-followup", [writer.Account(acc), due_date, what]
-        ),
+        lambda loaded, acc: logbook.followup(loaded, when, acc, due_date, what),
         account,
     )
 
@@ -423,14 +374,7 @@ def log_promise(args: tuple[str, ...], invoice: str | None, day: str | None) -> 
     when = _day(day)
 
     def make(loaded: ledger_lib.Ledger, acc: str) -> str:
-        if invoice is not None and loaded.index.invoice(acc, invoice) is None:
-            raise click.BadParameter(
-                f"{invoice!r} is not an invoice of {acc}", param_hint="--invoice"
-            )
-        values = [writer.Account(acc), _amount(amount, loaded, acc), by_date]
-        return writer.custom(
-            when, "ar-promise", values + ([invoice] if invoice else [])
-        )
+        return logbook.promise(loaded, when, acc, amount, by_date, invoice)
 
     _write(path, make, account)
 
@@ -457,10 +401,7 @@ def _invoice_record(
     type_: str, invoice: str, rest: list[str], when: datetime.date
 ) -> Callable[[ledger_lib.Ledger, str], str]:
     def make(loaded: ledger_lib.Ledger, acc: str) -> str:
-        if loaded.index.invoice(acc, invoice) is None:
-            raise click.BadParameter(
-                f"{invoice!r} is not an invoice of {acc}", param_hint="INVOICE"
-            )
+        logbook.check_invoice(loaded, acc, invoice, "invoice")
         return writer.custom(when, type_, [writer.Account(acc), invoice, *rest])
 
     return make

@@ -1,0 +1,182 @@
+"""What a bookkeeper logs: collections directives built, checked and written.
+
+The CLI's `bean-ar log` and the Fava forms share these functions, so a note,
+a follow-up or a promise is validated the same way wherever it is typed, and
+written only through `writer.append`. Bad input raises `InputError` naming the
+field, before anything is touched.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pathlib
+import re
+from decimal import Decimal, InvalidOperation
+
+from beancount.core import amount as amount_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from beancount_ar import render, writer
+from beancount_ar.ledger import Ledger
+
+CHANNELS = ("phone", "email", "letter", "visit")
+
+
+class InputError(ValueError):
+    """Input that cannot become a directive; nothing was written."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_date(text: str | None, field: str) -> datetime.date:
+    """A date written `YYYY-MM-DD`."""
+    try:
+        return datetime.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date like 2026-03-31") from None
+
+
+def resolve_customer(loaded: Ledger, text: str) -> str:
+    """A customer account from its account name, display name or last
+    component, or an unambiguous beginning of either (case-insensitive)."""
+    customers = loaded.index.customers
+    if text in customers:
+        return text
+    wanted = text.casefold()
+
+    def names(account: str) -> tuple[str, str]:
+        return customers[account].name.casefold(), account.rsplit(":", 1)[-1].casefold()
+
+    exact = sorted(a for a in customers if wanted in names(a))
+    matches = exact or sorted(
+        a for a in customers if any(n.startswith(wanted) for n in names(a))
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise InputError("customer", f"{text!r} is ambiguous: {', '.join(matches)}")
+    raise InputError("customer", f"no customer {text!r}")
+
+
+def _not_an_amount(text: str) -> InputError:
+    return InputError("amount", f"{text!r} is not an amount like 1500.00 USD")
+
+
+def parse_amount(text: str, loaded: Ledger, account: str) -> Amount:
+    """`1500.00 USD`, or a bare number in the customer's only currency,
+    written with the ledger's usual precision (1000 -> 1000.00)."""
+    parts = text.split()
+    try:
+        number = Decimal(parts[0].replace(",", ""))
+    except (IndexError, InvalidOperation):
+        raise InputError(
+            "amount", f"{text!r} is not an amount like 1500.00 USD"
+        ) from None
+    if not number.is_finite() or number <= 0:
+        raise InputError("amount", f"{text!r}: the amount must be positive")
+    if len(parts) > 2:
+        raise _not_an_amount(text)
+    currency = parts[1] if len(parts) == 2 else None
+    if currency is not None and not re.fullmatch(amount_lib.CURRENCY_RE, currency):
+        raise InputError("amount", f"{text!r}: {currency!r} is not a currency like USD")
+    if currency is None:
+        currencies = {i.currency for i in loaded.index.invoices_for(account)}
+        if len(currencies) != 1:
+            raise InputError("amount", f"{text!r}: say the currency, e.g. {number} USD")
+        currency = currencies.pop()
+    places = render.Amounts(loaded.options.get("dcontext")).places(currency)
+    if -number.as_tuple().exponent < places:
+        number = number.quantize(Decimal(1).scaleb(-places))
+    return Amount(number, currency)
+
+
+def check_invoice(loaded: Ledger, account: str, invoice: str, field: str) -> None:
+    if loaded.index.invoice(account, invoice) is None:
+        raise InputError(field, f"{invoice!r} is not an invoice of {account}")
+
+
+def check_active(loaded: Ledger, account: str, day: datetime.date) -> None:
+    """Refuse a directive dated while the account is not open: the ledger
+    would no longer load cleanly."""
+    for entry in loaded.entries:
+        if not isinstance(entry, (data.Open, data.Close)) or entry.account != account:
+            continue
+        if isinstance(entry, data.Open) and day < entry.date:
+            raise InputError(
+                "date", f"{day} is before {account} was opened ({entry.date})"
+            )
+        if isinstance(entry, data.Close) and day > entry.date:
+            raise InputError(
+                "date", f"{day} is after {account} was closed ({entry.date})"
+            )
+
+
+def _text(value: str | None, field: str) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise InputError(field, "this cannot be empty")
+    return text
+
+
+def note(
+    loaded: Ledger,
+    day: datetime.date,
+    account: str,
+    text: str,
+    contact: str | None = None,
+    channel: str | None = None,
+) -> str:
+    """A contact log entry: what was said, to whom, how."""
+    if channel and channel not in CHANNELS:
+        raise InputError("channel", f"{channel!r}: one of {', '.join(CHANNELS)}")
+    check_active(loaded, account, day)
+    meta = {"contact": (contact or "").strip(), "channel": channel or ""}
+    return writer.note(day, account, _text(text, "text"), meta)
+
+
+def followup(
+    loaded: Ledger, day: datetime.date, account: str, due: datetime.date, what: str
+) -> str:
+    """A follow-up for `due` (done once a note is logged on or after it)."""
+    check_active(loaded, account, day)
+    return writer.custom(
+        day, "ar-followup", [writer.Account(account), due, _text(what, "what")]
+    )
+
+
+def promise(
+    loaded: Ledger,
+    day: datetime.date,
+    account: str,
+    amount: str,
+    by: datetime.date,
+    invoice: str | None = None,
+) -> str:
+    """A promise to pay `amount` by `by`, for one invoice or the account."""
+    if invoice:
+        check_invoice(loaded, account, invoice, "invoice")
+    values = [writer.Account(account), parse_amount(amount, loaded, account), by]
+    check_active(loaded, account, day)
+    return writer.custom(day, "ar-promise", values + ([invoice] if invoice else []))
+
+
+def write(
+    ledger_path: str | os.PathLike[str], loaded: Ledger, text: str
+) -> pathlib.Path:
+    """Append a directive to the ledger's collections file, safely.
+
+    Returns:
+        The collections file written to.
+
+    Raises:
+        writer.WriteError: The write was refused; nothing changed.
+    """
+    path = writer.collections_path(ledger_path, loaded.config.collections_file)
+    writer.check_included(ledger_path, path, loaded.options.get("include", ()))
+    writer.append(path, text)
+    return path
