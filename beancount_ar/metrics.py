@@ -92,19 +92,25 @@ def _finish(account: str, name: str, currency: str, s: _Sums, days: int) -> Metr
     )
 
 
-def metrics(index: Index, start: datetime.date, end: datetime.date) -> Report:
+def metrics(
+    index: Index,
+    start: datetime.date,
+    end: datetime.date,
+    accounts: set[str] | None = None,
+) -> Report:
     """DSO, best possible DSO, ADD, CEI and payment behaviour.
 
     Args:
         index: The open-item index.
         start: The day before the period (the beginning AR is as of it).
         end: The last day of the period (the ending AR is as of it).
+        accounts: Restrict to these customer accounts.
 
     Returns:
         Per customer and currency, and totals per currency.
     """
     sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
-    for invoice in index.invoices:
+    for invoice in index.invoices_of(accounts):
         if invoice.date > end:
             continue
         s = sums[(invoice.account, invoice.currency)]
@@ -120,7 +126,7 @@ def metrics(index: Index, start: datetime.date, end: datetime.date) -> Report:
                 s.weighted_days += app.amount * (app.date - invoice.date).days
                 if app.date > invoice.due:
                     s.late += app.amount
-    for credit in index.credits:
+    for credit in index.credits_of(accounts):
         if credit.date > end:
             continue
         s = sums[(credit.account, credit.currency)]

@@ -14,7 +14,7 @@ import dataclasses
 import datetime
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -202,6 +202,24 @@ class Index:
 
     def invoices_for(self, account: str) -> list[Invoice]:
         return self._group("invoice", self.invoices).get(account, [])
+
+    def invoices_of(self, accounts: set[str] | None) -> Sequence[Invoice]:
+        """The invoices of some accounts (all if None), in ledger order."""
+        if accounts is None:
+            return self.invoices
+        found = [i for a in accounts for i in self.invoices_for(a)]
+        if len(accounts) > 1:
+            found.sort(key=lambda i: i.seq)
+        return found
+
+    def credits_of(self, accounts: set[str] | None) -> Sequence[Credit]:
+        """The credits of some accounts (all if None), in ledger order."""
+        if accounts is None:
+            return self.credits
+        found = [c for a in accounts for c in self.credits_for(a)]
+        if len(accounts) > 1:
+            found.sort(key=lambda c: c.seq)
+        return found
 
     def invoice(self, account: str, invoice_id: str) -> Invoice | None:
         return self.invoices_by_key.get((account, invoice_id))

@@ -75,11 +75,22 @@ _keeping = False
 def keeping_index() -> Iterator[None]:
     """Within this block, the plugin keeps its index for `take_index`."""
     global _keeping
-    _keeping = True
+    before, _keeping = _keeping, True
     try:
         yield
     finally:
-        _keeping = False
+        _keeping = before
+
+
+def keep_indexes() -> None:
+    """From now on the plugin keeps each index it builds for `take_index`.
+
+    For a long-running server (Fava), whose reloads call Beancount's loader
+    where `keeping_index` cannot wrap them. Only the latest index is kept,
+    until taken.
+    """
+    global _keeping
+    _keeping = True
 
 
 def _remember(

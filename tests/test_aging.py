@@ -188,3 +188,52 @@ def test_overdue_min_days_filters_short_delays():
 def test_invoice_not_yet_past_due_is_not_overdue():
     led = load(OVERDUE)
     assert aging.overdue(led.index, day("2024-01-31")) == []
+
+
+def test_month_ends_step_back_from_the_as_of_date():
+    assert aging.month_ends(day("2024-03-15"), 3) == [
+        day("2023-12-31"),
+        day("2024-01-31"),
+        day("2024-02-29"),
+    ]
+    assert aging.month_ends(day("2024-03-31"), 2) == [
+        day("2024-02-29"),
+        day("2024-03-31"),
+    ]
+
+
+def test_the_trend_equals_the_aging_totals_of_each_month_end():
+    led = load(EXAMPLE_LIKE_TREND)
+    ends = aging.month_ends(day("2024-06-30"), 8)
+    for point in aging.trend(led.index, ends):
+        totals = aging.aging(led.index, point.date).totals
+        assert point.buckets == totals.buckets
+        assert point.unapplied == totals.unapplied
+        assert point.total == totals.total
+
+
+EXAMPLE_LIKE_TREND = """
+2024-01-10 * "Acme Corp" "Logo" ^INV-1
+  Assets:Receivable:Acme    1000.00 USD
+  Income:Design
+
+2024-02-20 * "Acme Corp" "Part payment" ^INV-1
+  Assets:Bank:Checking       400.00 USD
+  Assets:Receivable:Acme
+
+2024-03-05 * "Beta LLC" "Prepayment"
+  Assets:Bank:Checking       300.00 USD
+  Assets:Receivable:Beta
+
+2024-04-01 * "Beta LLC" "Flyers" ^B-1
+  Assets:Receivable:Beta     500.00 USD
+  Income:Design
+
+2024-05-15 * "Acme Corp" "Rest" ^INV-1
+  Assets:Bank:Checking       600.00 USD
+  Assets:Receivable:Acme
+
+2024-06-01 * "Beta LLC" "Cards" ^B-2
+  Assets:Receivable:Beta     250.00 EUR
+  Income:Design
+"""

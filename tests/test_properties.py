@@ -233,3 +233,18 @@ def test_the_aging_of_a_past_date_is_the_aging_of_the_ledger_cut_there(
     full = load(ledger_text(events, matching))
     cut = load(ledger_text([e for e in events if e["day"] <= offset], matching))
     assert open_and_unapplied(full, day) == open_and_unapplied(cut, day)
+
+
+@PROPERTY
+@given(ledgers, st.lists(st.integers(-5, 260), min_size=1, max_size=6))
+def test_the_trend_is_the_aging_totals_of_each_day(generated, offsets):
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    days = sorted({START + datetime.timedelta(days=o) for o in offsets})
+    for point in aging.trend(led.index, days):
+        totals = aging.aging(led.index, point.date).totals
+        assert (point.buckets, point.unapplied, point.total) == (
+            totals.buckets,
+            totals.unapplied,
+            totals.total,
+        )
