@@ -1,0 +1,449 @@
+"""The Collections page in Fava: a thin adapter over the engine.
+
+Add this line to the ledger (the config dict is optional)::
+
+    2010-01-01 custom "fava-extension" "beancount_ar.fava" "{'templates': 'ar'}"
+
+Fava then shows "Collections" in its sidebar, with the aging, the overdue
+list, today's worklist, a page per customer and the metrics.
+
+- The open-item index is built once per load, in `after_load_file` (reusing
+  the plugin's when the ledger loads the plugin); no request re-reads the
+  ledger or rebuilds the index.
+- The as-of date is the last day of Fava's time filter, else today. Fava's
+  account filter and advanced filter narrow the customers shown.
+- The forms POST to the `log` endpoint, which validates the input with the
+  same functions as `bean-ar log`, appends one directive through the one
+  safe writer, and redirects to the customer page; Fava reloads the ledger
+  on that request. GET never writes. A POST from another site is refused.
+- Endpoints take a customer account, never a path; statements render from
+  `reports/` (or the `templates` folder of the config, relative to the
+  ledger) and only for a customer of the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import pathlib
+import re
+from decimal import Decimal
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from fava.context import g
+from fava.ext import FavaExtensionBase, extension_endpoint
+from flask import Response, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup
+
+from beancount_ar import aging, customer, documents, logbook, metrics, plugin
+from beancount_ar import ledger as ledger_lib
+from beancount_ar import remind as remind_lib
+from beancount_ar import statements as statements_lib
+from beancount_ar import worklist as worklist_lib
+from beancount_ar.writer import WriteError
+
+VIEWS = ("today", "aging", "overdue", "metrics", "customer", "invoices")
+CONFIG_KEYS = {"templates": str, "metrics_days": int}
+METRICS_DAYS = 90  # the metrics period without a time filter, as in the CLI
+MIN_PERIOD = 27  # days: a time filter this long or longer is the metrics period
+TREND_MONTHS = 12
+FORMS = ("note", "followup", "promise")
+
+
+class Options(NamedTuple):
+    templates: str | None = None
+    metrics_days: int = METRICS_DAYS
+
+
+def parse_options(config: Any) -> tuple[Options, list[str]]:
+    """The extension's config dict, checked key by key."""
+    if config is None:
+        return Options(), []
+    if not isinstance(config, dict):
+        return Options(), [f"the config must be a dict, not {config!r}"]
+    values, errors = {}, []
+    for key, value in config.items():
+        wanted = CONFIG_KEYS.get(key)
+        if wanted is None:
+            errors.append(f"unknown key {key!r} (known: {', '.join(CONFIG_KEYS)})")
+        elif not isinstance(value, wanted) or isinstance(value, bool):
+            errors.append(f"{key!r} must be a {wanted.__name__}, not {value!r}")
+        else:
+            values[key] = value
+    if values.get("metrics_days", 1) < 1:
+        errors.append("'metrics_days' must be at least 1")
+        values.pop("metrics_days")
+    return Options(**values), errors
+
+
+class Bar(NamedTuple):
+    label: str
+    amount: Decimal
+    width: float  # percent of the largest bucket
+    overdue: bool
+
+
+class Page(NamedTuple):
+    """What the template shows: one view, as of one date."""
+
+    view: str
+    as_of: datetime.date
+    as_of_from: str  # "the time filter" or "today"
+    filtered: bool  # customers narrowed by Fava's filters
+    problems: list[str]  # engine errors not already among Fava's
+    data: Any
+    form: dict[str, Any]  # values and errors of a refused form
+
+
+class AgingView(NamedTuple):
+    report: aging.Aging
+    currencies: list[str]
+    bars: dict[str, list[Bar]]
+
+
+class InvoicesView(NamedTuple):
+    items: list[aging.OpenItem]
+    names: dict[str, str]
+    customer: str | None
+    bucket: str | None
+    currency: str | None
+
+
+class MetricsView(NamedTuple):
+    report: metrics.Report
+    trend_charts: list[dict[str, Any]]
+
+
+class Collections(FavaExtensionBase):
+    """Fava extension: accounts receivable and collections."""
+
+    report_title = "Collections"
+
+    def __init__(self, ledger: Any, config: str | None = None) -> None:
+        super().__init__(ledger, config)
+        self.options, self.config_errors = parse_options(self.config)
+        self.loaded: ledger_lib.Ledger | None = None
+        self.problems: list[str] = []
+        self._trends: dict[Any, list[aging.TrendPoint]] = {}
+        # Reloads go through Beancount's loader: let the plugin keep the
+        # index it builds there, so the page need not build it again.
+        plugin.keep_indexes()
+
+    # -- loading ------------------------------------------------------------
+
+    def after_load_file(self) -> None:
+        ledger = self.ledger
+        loaded = ledger_lib.from_entries(
+            ledger.all_entries, ledger.load_errors, ledger.options
+        )
+        # Warm the per-customer lookups once, not in the first request.
+        loaded.index.invoices_for("")
+        loaded.index.credits_for("")
+        known = {id(e) for e in ledger.load_errors}
+        problems = [
+            ledger_lib.error_line(e) for e in loaded.errors if id(e) not in known
+        ]
+        problems += [f"fava-extension config: {e}" for e in self.config_errors]
+        # One assignment each: a request in another thread sees the old
+        # state or the new, never half.
+        self._trends = {}
+        self.problems = problems
+        self.loaded = loaded
+
+    def _ledger(self) -> ledger_lib.Ledger:
+        if self.loaded is None:  # a request before the first load finished
+            self.after_load_file()
+        assert self.loaded is not None
+        return self.loaded
+
+    # -- request context ----------------------------------------------------
+
+    def as_of(self) -> tuple[datetime.date, str]:
+        """The last day of Fava's time filter, else today."""
+        date_range = g.filtered.date_range
+        if date_range is not None:
+            return date_range.end - datetime.timedelta(days=1), "the time filter"
+        return datetime.date.today(), "today"
+
+    def accounts(self) -> set[str] | None:
+        """The customers Fava's account and advanced filters leave, or None
+        when no filter is set."""
+        account_filter = request.args.get("account", "").strip()
+        advanced = request.args.get("filter", "").strip()
+        if not account_filter and not advanced:
+            return None
+        customers = set(self._ledger().index.customers)
+        if account_filter:
+            try:
+                pattern = re.compile(account_filter, re.IGNORECASE).search
+            except re.error:
+                pattern = account_filter.__eq__
+            customers = {
+                a
+                for a in customers
+                if account_lib.has_component(a, account_filter) or pattern(a)
+            }
+        if advanced:
+            entries = self.ledger.get_filtered(filter=advanced).entries
+            touched = {
+                p.account
+                for e in entries
+                if isinstance(e, data.Transaction)
+                for p in e.postings
+            }
+            customers &= touched
+        return customers
+
+    # -- the page -----------------------------------------------------------
+
+    def page(self, form: dict[str, Any] | None = None) -> Page:
+        """The view the request asks for (the template's one entry point).
+
+        Args:
+            form: A refused form: its values and error, shown on the page of
+                the customer it was for.
+        """
+        loaded = self._ledger()
+        as_of, source = self.as_of()
+        accounts = self.accounts()
+        args = dict(request.args.items())
+        if form:
+            args.update(view="customer", customer=form["values"].get("customer", ""))
+        view = args.get("view", "today")
+        if view not in VIEWS:
+            view = "today"
+        builder = getattr(self, f"_{view}")
+        content = builder(loaded, as_of, accounts, args)
+        if content is None:  # e.g. an unknown customer
+            view, content = "today", self._today(loaded, as_of, accounts, args)
+        return Page(
+            view,
+            as_of,
+            source,
+            accounts is not None,
+            self.problems,
+            content,
+            form or {},
+        )
+
+    def _today(self, loaded, as_of, accounts, args) -> worklist_lib.Worklist:
+        report = worklist_lib.worklist(loaded.index, as_of)
+        if accounts is None:
+            return report
+        return report._replace(
+            items=[i for i in report.items if i.account in accounts],
+            disputes=[d for d in report.disputes if d.account in accounts],
+        )
+
+    def _aging(self, loaded, as_of, accounts, args) -> AgingView:
+        report = aging.aging(loaded.index, as_of, accounts=accounts)
+        currencies = sorted(report.totals.total.keys() | report.totals.unapplied.keys())
+        bars = {}
+        for cur in currencies:
+            amounts = [
+                (label, report.totals.buckets.get(label, {}).get(cur, Decimal(0)))
+                for label in report.labels
+            ]
+            top = max((a for _, a in amounts), default=Decimal(0))
+            bars[cur] = [
+                Bar(
+                    label,
+                    amount,
+                    float(amount / top * 100) if top > 0 and amount > 0 else 0.0,
+                    label != aging.CURRENT,
+                )
+                for label, amount in amounts
+            ]
+        return AgingView(report, currencies, bars)
+
+    def _overdue(self, loaded, as_of, accounts, args) -> list[aging.OverdueItem]:
+        return aging.overdue(loaded.index, as_of, accounts=accounts)
+
+    def _invoices(self, loaded, as_of, accounts, args) -> InvoicesView:
+        account = args.get("customer") or None
+        bucket = args.get("bucket") or None
+        currency = args.get("currency") or None
+        if account is not None:
+            accounts = {account} & (accounts if accounts is not None else {account})
+        items = [
+            i
+            for i in aging.open_items(loaded.index, as_of, accounts=accounts)
+            if (bucket is None or i.bucket == bucket)
+            and (currency is None or i.currency == currency)
+        ]
+        names = {a: c.name for a, c in loaded.index.customers.items()}
+        return InvoicesView(items, names, account, bucket, currency)
+
+    def _customer(self, loaded, as_of, accounts, args) -> customer.View | None:
+        return customer.view(loaded.index, args.get("customer", ""), as_of)
+
+    def _metrics(self, loaded, as_of, accounts, args) -> MetricsView:
+        # The time filter's range is the period when it is at least a month
+        # long ("2026", "2026-Q3"); a single day only sets the as-of date.
+        date_range = g.filtered.date_range
+        start = as_of - datetime.timedelta(days=self.options.metrics_days)
+        if date_range is not None and (as_of - date_range.begin).days >= MIN_PERIOD:
+            start = date_range.begin - datetime.timedelta(days=1)
+        report = metrics.metrics(loaded.index, start, as_of, accounts)
+        key = (as_of, frozenset(accounts) if accounts is not None else None)
+        points = self._trends.get(key)
+        if points is None:
+            ends = aging.month_ends(as_of, TREND_MONTHS)
+            points = self._trends[key] = aging.trend(loaded.index, ends, accounts)
+        return MetricsView(report, _trend_charts(points, loaded.index.config.buckets))
+
+    # -- helpers for the template ---------------------------------------------
+
+    def entry_link(self, entry: data.Directive) -> str:
+        """The anchor that opens an entry in Fava's context modal."""
+        from fava.beans.funcs import hash_entry
+
+        return f"#context-{hash_entry(entry)}"
+
+    def url(self, **args: Any) -> str:
+        """A URL of this page, keeping Fava's filters."""
+        return url_for("extension_report", extension_name=self.name, **args)
+
+    def endpoint(self, name: str, **args: Any) -> str:
+        """A URL of one of this extension's endpoints, keeping Fava's filters.
+
+        Built from the page's URL: Flask's `url_for` cannot take Fava's
+        `endpoint` route argument (it is the name of its own first parameter).
+        """
+        page = urlsplit(self.url(**args))
+        return urlunsplit(page._replace(path=page.path + name))
+
+    def today(self) -> datetime.date:
+        return datetime.date.today()
+
+    # -- endpoints ----------------------------------------------------------
+
+    @extension_endpoint("statement", ["GET"])
+    def statement(self) -> Response | None:
+        """A customer's open-item statement, as HTML (preview) or PDF."""
+        loaded = self._ledger()
+        account = request.args.get("customer", "")
+        if account not in loaded.index.customers:
+            return None
+        fmt = request.args.get("format", "html")
+        if fmt not in ("html", "pdf"):
+            return None
+        as_of, _ = self.as_of()
+        try:
+            env = documents.environment(self._templates())
+            report = statements_lib.statement(
+                loaded.index, account, as_of, "open-item", None
+            )
+            html = documents.render(
+                env, "statement.html", remind_lib.statement_context(report)
+            )
+        except documents.TemplateError as exc:
+            return Response(str(exc), status=500, mimetype="text/plain")
+        if fmt == "html":
+            return Response(html, mimetype="text/html")
+        name = account.rsplit(":", 1)[-1]
+        return send_file(
+            io.BytesIO(documents.pdf(html)),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=f"statement-{name}-{as_of}.pdf",
+        )
+
+    def _templates(self) -> pathlib.Path | None:
+        folder = self.options.templates
+        if folder is None:
+            return None
+        return pathlib.Path(self.ledger.beancount_file_path).parent / folder
+
+    @extension_endpoint("log", ["POST"])
+    def log(self) -> Any:
+        """Append a note, follow-up or promise; redirect to the customer page."""
+        if not _same_origin():
+            return Response("refused: the form was not sent from this page", 403)
+        loaded = self._ledger()
+        form = {k: v.strip() for k, v in request.form.items()}
+        kind = form.get("kind", "")
+        account = form.get("customer", "")
+        try:
+            if kind not in FORMS:
+                raise logbook.InputError("kind", f"unknown form {kind!r}")
+            if account not in loaded.index.customers:
+                raise logbook.InputError("customer", f"no customer {account!r}")
+            text = _directive(loaded, kind, account, form)
+            path = logbook.write(self.ledger.beancount_file_path, loaded, text)
+        except logbook.InputError as exc:
+            return self._refused(kind, form, exc.field, exc.message)
+        except WriteError as exc:
+            return self._refused(kind, form, "write", str(exc))
+        # Fava reloads on the next request: the redirect shows the new entry.
+        self.ledger.watcher.notify(path)
+        target = self.url(view="customer", customer=account, logged=kind)
+        return redirect(target + "#timeline", code=303)
+
+    def _refused(self, kind: str, form: dict[str, str], field: str, message: str):
+        """The customer page again, the form filled in and the error beside it."""
+        state = {"kind": kind, "values": form, "field": field, "error": message}
+        template = self.jinja_env.get_template(f"{self.name}.html")
+        g.extension = self
+        content = Markup(
+            template.render(ledger=self.ledger, extension=self, form=state)
+        )
+        html = render_template(
+            "_layout.html", content=content, page_title=self.report_title
+        )
+        return Response(html, status=400)
+
+
+def _directive(
+    loaded: ledger_lib.Ledger, kind: str, account: str, form: dict[str, str]
+) -> str:
+    """The directive a form asks for, checked like `bean-ar log` checks it."""
+    day = logbook.parse_date(form.get("date") or str(datetime.date.today()), "date")
+    if kind == "note":
+        return logbook.note(
+            loaded,
+            day,
+            account,
+            form.get("text", ""),
+            form.get("contact") or None,
+            form.get("channel") or None,
+        )
+    if kind == "followup":
+        due = logbook.parse_date(form.get("due"), "due")
+        return logbook.followup(loaded, day, account, due, form.get("what", ""))
+    by = logbook.parse_date(form.get("by"), "by")
+    return logbook.promise(
+        loaded, day, account, form.get("amount", ""), by, form.get("invoice") or None
+    )
+
+
+def _same_origin() -> bool:
+    """Whether a POST comes from a page of this server (CSRF guard): browsers
+    send Origin (or at least Referer) with a form POST."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return True  # not a browser (a script, a test client)
+    return urlsplit(source).netloc == request.host
+
+
+def _trend_charts(points: list[aging.TrendPoint], bounds: Any) -> list[dict[str, Any]]:
+    """Fava line charts (one per currency) of the buckets at each month-end."""
+    labels = aging.bucket_labels(tuple(bounds))
+    currencies = sorted({c for p in points for c in p.total})
+    charts = []
+    for cur in currencies:
+        series = []
+        for p in points:
+            balance = {
+                f"{label} {cur}": float(p.buckets.get(label, {}).get(cur, 0))
+                for label in labels
+            }
+            balance[f"total {cur}"] = float(p.total.get(cur, 0))
+            series.append({"date": p.date.isoformat(), "balance": balance})
+        charts.append(
+            {"type": "balances", "label": f"Aging trend {cur}", "data": series}
+        )
+    return charts

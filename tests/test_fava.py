@@ -1,0 +1,373 @@
+"""The Collections page through Fava's own app and Flask's test client."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+from fava.application import create_app
+
+from beancount_ar.cli import cli
+
+EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger"
+SLUG = "northwind-design-print"
+PAGE = f"/{SLUG}/extension/Collections/"
+LOG = PAGE + "log"
+DEMO_DATE = "2026-11-26"
+GULL = "Assets:Receivable:GullRock"
+
+
+@pytest.fixture
+def ledger_dir(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A copy of the example ledger: the forms write to it."""
+    folder = tmp_path / "books"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+@pytest.fixture
+def client(ledger_dir: pathlib.Path):
+    app = create_app([str((ledger_dir / "main.beancount").resolve())], load=True)
+    app.testing = True
+    return app.test_client()
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def page_of(response) -> str:
+    """The Collections content alone, without Fava's data for its sidebar."""
+    html = text_of(response)
+    return html[html.index('<div class="ar">') : html.index("</article>")]
+
+
+class Cells(HTMLParser):
+    """The aging table cells: (currency, account, bucket) -> text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str, str], str] = {}
+        self.currency = self.account = self.bucket = None
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "data-currency" in a:
+            self.currency = a["data-currency"]
+        elif tag == "tr" and "data-account" in a:
+            self.account = a["data-account"]
+        elif tag in ("td", "th") and "data-bucket" in a:
+            self.bucket, self.text = a["data-bucket"], ""
+
+    def handle_data(self, data):
+        if self.bucket is not None:
+            self.text += data
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.bucket is not None:
+            key = (self.currency, self.account, self.bucket)
+            self.cells[key] = self.text.strip()
+            self.bucket = None
+
+
+def number(text: str) -> str:
+    """A displayed amount as the JSON shows it: no separators."""
+    return text.replace(",", "")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "Today's calls"),
+        ("?view=aging", "by days past due"),
+        ("?view=overdue", "Next follow-up"),
+        ("?view=metrics", "Days to pay"),
+        (f"?view=customer&customer={GULL}", "Gull Rock Brewing Co."),
+        ("?view=invoices&bucket=91%2B&currency=USD", "Open invoices"),
+    ],
+)
+def test_every_view_renders_for_the_example_ledger(client, query, expected):
+    joiner = "&" if "?" in query else "?"
+    response = client.get(PAGE + query + f"{joiner}time={DEMO_DATE}")
+    assert response.status_code == 200
+    assert expected in text_of(response)
+
+
+def test_today_lists_the_calls_with_tel_and_mailto_links(client):
+    html = text_of(client.get(PAGE + f"?time={DEMO_DATE}"))
+    # The first call of the demo worklist: Gull Rock, ask for the controller.
+    assert html.index("Gull Rock Brewing Co.") < html.index("Back Cove Dental")
+    assert 'href="tel:+12075550162"' in html
+    assert 'href="mailto:carl@gullrockbrewing.example"' in html
+    assert "credit hold" in html
+    assert re.search(r"customer=Assets(:|%3A)Receivable(:|%3A)GullRock", html)
+    assert "#log" in html  # the "log a note" action
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?view=aging", "?view=overdue", "?view=metrics", "?view=invoices"]
+)
+def test_every_view_renders_for_an_empty_ledger(tmp_path, query):
+    main = tmp_path / "empty.beancount"
+    main.write_text(
+        'plugin "beancount_ar"\n2010-01-01 custom "fava-extension" "beancount_ar.fava"\n'
+    )
+    app = create_app([str(main.resolve())], load=True)
+    response = app.test_client().get("/beancount/extension/Collections/" + query)
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "Collections" in html or "As of" in html
+    assert re.search(
+        r"Nothing to chase|No open invoices|Nothing is overdue|No credit", html
+    )
+
+
+def test_the_as_of_date_is_the_end_of_the_time_filter_else_today(client):
+    assert f'id="ar-as-of">{datetime.date.today()}<' in text_of(client.get(PAGE))
+    html = text_of(client.get(PAGE + "?view=aging&time=2026-06"))
+    assert 'id="ar-as-of">2026-06-30<' in html
+    assert "the time filter" in html
+
+
+def test_aging_numbers_are_those_of_the_cli_for_the_same_date(client, ledger_dir):
+    html = text_of(client.get(PAGE + f"?view=aging&time={DEMO_DATE}"))
+    parser = Cells()
+    parser.feed(html)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "aging",
+            str(ledger_dir / "main.beancount"),
+            "--as-of",
+            DEMO_DATE,
+            "--format",
+            "json",
+        ],
+    )
+    report = json.loads(result.stdout)
+    checked = 0
+    for row in report["customers"]:
+        for bucket, money in row["buckets"].items():
+            for cur, amount in money.items():
+                assert number(parser.cells[(cur, row["account"], bucket)]) == amount
+                checked += 1
+        for cur, amount in row["total"].items():
+            assert number(parser.cells[(cur, row["account"], "total")]) == amount
+    for cur, amount in report["totals"]["total"].items():
+        assert number(parser.cells[(cur, "", "total")]) == amount
+    assert checked > 10
+
+
+def test_each_aging_amount_links_to_the_invoices_behind_it(client):
+    html = text_of(client.get(PAGE + f"?view=aging&time={DEMO_DATE}"))
+    link = re.search(
+        r'href="([^"]*view=invoices[^"]*customer=Assets(?::|%3A)Receivable(?::|%3A)'
+        r'GullRock[^"]*bucket=91%2B[^"]*)"',
+        html,
+    )
+    assert link, "no link from Gull Rock's 91+ amount"
+    invoices = page_of(client.get(link.group(1).replace("&amp;", "&")))
+    assert "INV-2026-079" in invoices  # the 105-day invoice, 2,780.00
+    assert "INV-2026-118" not in invoices  # 7 days: another bucket
+
+
+def test_overdue_links_each_invoice_to_its_transaction(client):
+    from fava.beans.funcs import hash_entry
+
+    html = text_of(client.get(PAGE + f"?view=overdue&time={DEMO_DATE}"))
+    app_ledger = client.application.config["LEDGERS"][SLUG]
+    entry = next(
+        e
+        for e in app_ledger.all_entries
+        if "INV-2026-079" in getattr(e, "links", ()) and e.postings[0].units.number > 0
+    )
+    assert f'href="#context-{hash_entry(entry)}">INV-2026-079</a>' in html
+    assert 'is="sortable-table"' in html
+
+
+def test_a_note_posted_is_appended_once_and_shows_after_the_reload(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    response = client.post(
+        LOG,
+        data={
+            "kind": "note",
+            "customer": GULL,
+            "text": "Spoke to Carl: check goes out Monday",
+            "contact": "Carl Haskell",
+            "channel": "phone",
+            "date": "2026-11-27",
+        },
+    )
+    assert response.status_code == 303
+    after = collections.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before) :].decode()
+    assert added.count("note Assets:Receivable:GullRock") == 1
+    assert 'contact: "Carl Haskell"' in added
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Spoke to Carl: check goes out Monday" in page
+    assert "Logged: the note is in the ledger." in page
+
+
+def test_a_followup_and_a_promise_are_logged_through_the_forms(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    client.post(
+        LOG,
+        data={"kind": "followup", "customer": GULL, "due": "2026-12-01",
+              "what": "Check the Monday check arrived", "date": "2026-11-27"},
+    )  # fmt: skip
+    client.post(
+        LOG,
+        data={"kind": "promise", "customer": GULL, "amount": "1000",
+              "by": "2026-12-04", "invoice": "INV-2026-079", "date": "2026-11-27"},
+    )  # fmt: skip
+    text = collections.read_text()
+    assert (
+        '2026-11-27 custom "ar-followup" Assets:Receivable:GullRock 2026-12-01 '
+        '"Check the Monday check arrived"' in text
+    )
+    assert (
+        '2026-11-27 custom "ar-promise" Assets:Receivable:GullRock 1000.00 USD '
+        '2026-12-04 "INV-2026-079"' in text
+    )
+    page = text_of(client.get(PAGE + f"?view=customer&customer={GULL}&time=2026-11-27"))
+    assert "Check the Monday check arrived" in page
+    assert "1000.00 USD by 2026-12-04 for INV-2026-079" in page
+
+
+@pytest.mark.parametrize(
+    "form, field_message",
+    [
+        ({"kind": "note", "text": "   "}, "this cannot be empty"),
+        ({"kind": "note", "text": "x", "date": "2026-13-45"}, "is not a date"),
+        ({"kind": "promise", "amount": "lots", "by": "2026-12-01"}, "is not an amount"),
+        ({"kind": "promise", "amount": "10 USD", "by": "soon"}, "is not a date"),
+        ({"kind": "promise", "amount": "10 USD", "by": "2026-12-01", "invoice": "NOPE"},
+         "is not an invoice of"),
+        ({"kind": "followup", "due": "2026-12-01", "what": "x", "date": "2001-01-01"},
+         "before Assets:Receivable:GullRock was opened"),
+        ({"kind": "delete-everything"}, "unknown form"),
+    ],
+)  # fmt: skip
+def test_invalid_form_input_changes_nothing_and_says_why_beside_the_form(
+    client, ledger_dir, form, field_message
+):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    response = client.post(LOG, data={"customer": GULL, **form})
+    assert response.status_code == 400
+    html = text_of(response)
+    assert field_message in html.replace("&#39;", "'")
+    assert 'role="alert"' in html
+    assert collections.read_bytes() == before
+
+
+def test_a_post_for_an_unknown_customer_or_from_another_site_writes_nothing(
+    client, ledger_dir
+):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    note = {"kind": "note", "text": "hello"}
+    assert (
+        client.post(LOG, data={**note, "customer": "../../etc/passwd"}).status_code
+        == 400
+    )
+    foreign = client.post(
+        LOG, data={**note, "customer": GULL}, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403
+    assert collections.read_bytes() == before
+
+
+def test_a_get_to_the_write_endpoint_writes_nothing(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    response = client.get(LOG + f"?kind=note&customer={GULL}&text=hello")
+    assert response.status_code in (404, 405)
+    assert collections.read_bytes() == before
+
+
+def test_everything_from_the_ledger_is_escaped(tmp_path):
+    main = tmp_path / "evil.beancount"
+    (tmp_path / "collections.beancount").write_text(
+        '2024-02-01 note Assets:Receivable:Evil "<script>alert(2)</script>"\n'
+    )
+    main.write_text(
+        """plugin "beancount_ar"
+2010-01-01 custom "fava-extension" "beancount_ar.fava"
+include "collections.beancount"
+2024-01-01 open Assets:Receivable:Evil
+  customer: "<script>alert(1)</script>"
+2024-01-01 open Income:Sales
+2024-01-02 * "<script>alert(3)</script>" "Job" ^INV-1
+  Assets:Receivable:Evil   100.00 USD
+  Income:Sales
+"""
+    )
+    app = create_app([str(main.resolve())], load=True)
+    c = app.test_client()
+    for query in ["?time=2024-06-30", "?view=aging", "?view=overdue&time=2024-06-30",
+                  "?view=customer&customer=Assets:Receivable:Evil&time=2024-06-30"]:  # fmt: skip
+        html = text_of(c.get("/beancount/extension/Collections/" + query))
+        assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_the_statement_downloads_as_pdf_for_customers_only(client):
+    pdf = client.get(PAGE + f"statement?customer={GULL}&format=pdf&time={DEMO_DATE}")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    assert "statement-GullRock-2026-11-26.pdf" in pdf.headers["Content-Disposition"]
+    preview = client.get(PAGE + f"statement?customer={GULL}&time={DEMO_DATE}")
+    assert "INV-2026-079" in text_of(preview)
+    for bad in ("../../main.beancount", "/etc/passwd", ""):
+        assert client.get(PAGE + f"statement?customer={bad}").status_code == 404
+
+
+def test_fava_filters_narrow_the_customers(client):
+    narrowed = page_of(
+        client.get(PAGE + f"?view=aging&time={DEMO_DATE}&account=GullRock")
+    )
+    assert "Gull Rock Brewing Co." in narrowed
+    assert "Back Cove Dental" not in narrowed
+    by_payee = page_of(
+        client.get(PAGE + f'?view=overdue&time={DEMO_DATE}&filter=payee:"Back Cove"')
+    )
+    assert "Back Cove Dental" in by_payee
+    assert "Gull Rock Brewing Co." not in by_payee
+
+
+def test_the_index_is_built_once_per_load_not_per_request(client, monkeypatch):
+    from beancount_ar import fava as fava_ext
+
+    built = []
+    real = fava_ext.ledger_lib.from_entries
+    monkeypatch.setattr(
+        fava_ext.ledger_lib,
+        "from_entries",
+        lambda *a: built.append(1) or real(*a),
+    )
+    for query in ["", "?view=aging", "?view=overdue", "?view=metrics"]:
+        assert client.get(PAGE + query).status_code == 200
+    assert built == []
+
+
+def test_the_cli_does_not_import_fava():
+    code = (
+        "import sys, beancount_ar.cli, beancount_ar.ledger;"
+        "assert not any(m == 'fava' or m.startswith(('fava.', 'flask')) "
+        "for m in sys.modules), 'fava imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
