@@ -44,6 +44,9 @@ META_ADDRESS = "address"
 CREDIT_KINDS = ("payment", "credit-note", "write-off", "adjustment")
 
 
+MEMO_LIMIT = 100_000
+
+
 class ARError(NamedTuple):
     source: data.Meta
     message: str
@@ -172,6 +175,19 @@ class Index:
     made: list[Invoice | Credit]
     invoices_by_key: dict[tuple[str, str], Invoice]
     _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
+    _memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()`, remembered under `key` for the life of this index
+        (it never changes once built). Bounded: a server asked for many
+        dates forgets and starts again."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) > MEMO_LIMIT:
+                self._memo.clear()
+            value = self._memo[key] = compute()
+            return value
 
     def _group(self, kind: str, items: Iterable[Any]) -> dict[str, list[Any]]:
         grouped = self._grouped.get(kind)

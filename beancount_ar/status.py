@@ -209,6 +209,10 @@ def balance(index: Index, account: str, as_of: datetime.date) -> dict[str, Decim
 def hold_for(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
     """Credit hold: set by hand (`ar-hold`), over the credit limit, or an
     undisputed invoice more than `hold_days` past due."""
+    return index.memo(("hold", account, as_of), lambda: _hold(index, account, as_of))
+
+
+def _hold(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
     reasons = []
     manual = None
     for record in index.records_for("ar-hold", account):
@@ -223,11 +227,14 @@ def hold_for(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
         owed = balance(index, account, as_of).get(limit.currency, ZERO)
         if owed > limit.number:
             reasons.append(f"over credit limit {limit.number:,} {limit.currency}")
+    # More than hold_days past due: due before this day (a date comparison,
+    # cheap enough for every invoice of a customer with years of history).
+    cutoff = as_of - datetime.timedelta(days=index.config.hold_days)
     late = [
         invoice
         for invoice in index.invoices_for(account)
-        if invoice.date <= as_of
-        and (as_of - invoice.due).days > index.config.hold_days
+        if invoice.due < cutoff
+        and invoice.date <= as_of
         and invoice.open_at(as_of) > 0
         and dispute_for(index, invoice, as_of) is None
     ]

@@ -248,3 +248,23 @@ def test_the_trend_is_the_aging_totals_of_each_day(generated, offsets):
             totals.unapplied,
             totals.total,
         )
+
+
+@PROPERTY
+@given(ledgers, st.integers(-5, 200), st.integers(1, 120))
+def test_metrics_begin_and_end_with_the_aging_totals(generated, offset, length):
+    from beancount_ar import metrics
+
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    start = START + datetime.timedelta(days=offset)
+    end = start + datetime.timedelta(days=length)
+    report = metrics.metrics(led.index, start, end)
+    begin = aging.aging(led.index, start).totals.total
+    finish = aging.aging(led.index, end).totals.total
+    for total in report.totals:
+        assert total.beginning_ar == begin.get(total.currency, 0)
+        assert total.ending_ar == finish.get(total.currency, 0)
+    for cur in set(begin) | set(finish):
+        if begin.get(cur) or finish.get(cur):
+            assert cur in {t.currency for t in report.totals}
