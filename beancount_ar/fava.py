@@ -36,6 +36,7 @@ from beancount.core import data
 from fava.beans.funcs import hash_entry
 from fava.context import g
 from fava.ext import FavaExtensionBase, extension_endpoint
+from fava.util.date import parse_date
 from flask import Response, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
@@ -115,6 +116,7 @@ class InvoicesView(NamedTuple):
 
 class MetricsView(NamedTuple):
     report: metrics.Report
+    first: datetime.date  # the period's first day (the report's start is the eve)
     trend_charts: list[dict[str, Any]]
 
 
@@ -162,11 +164,27 @@ class Collections(FavaExtensionBase):
 
     # -- request context ----------------------------------------------------
 
+    def time_range(self) -> tuple[datetime.date, datetime.date] | None:
+        """Fava's time filter as (first day, day after the last), if set.
+
+        Parsed as Fava parses it, without filtering the entries (which on a
+        large ledger would summarise every balance before the range).
+        """
+        value = request.args.get("time", "").strip()
+        if not value:
+            return None
+        begin, end = parse_date(value, self.ledger.fava_options.fiscal_year_end)
+        if begin is None or end is None:
+            # Let Fava report the bad filter as it does on its own pages.
+            date_range = g.filtered.date_range
+            return (date_range.begin, date_range.end) if date_range else None
+        return begin, end
+
     def as_of(self) -> tuple[datetime.date, str]:
         """The last day of Fava's time filter, else today."""
-        date_range = g.filtered.date_range
-        if date_range is not None:
-            return date_range.end - datetime.timedelta(days=1), "the time filter"
+        time_range = self.time_range()
+        if time_range is not None:
+            return time_range[1] - datetime.timedelta(days=1), "the time filter"
         return datetime.date.today(), "today"
 
     def accounts(self) -> set[str] | None:
@@ -284,17 +302,18 @@ class Collections(FavaExtensionBase):
     def _metrics(self, loaded, as_of, accounts, args) -> MetricsView:
         # The time filter's range is the period when it is at least a month
         # long ("2026", "2026-Q3"); a single day only sets the as-of date.
-        date_range = g.filtered.date_range
+        time_range = self.time_range()
         start = as_of - datetime.timedelta(days=self.options.metrics_days)
-        if date_range is not None and (as_of - date_range.begin).days >= MIN_PERIOD:
-            start = date_range.begin - datetime.timedelta(days=1)
+        if time_range is not None and (as_of - time_range[0]).days >= MIN_PERIOD:
+            start = time_range[0] - datetime.timedelta(days=1)
         report = metrics.metrics(loaded.index, start, as_of, accounts)
         key = (as_of, frozenset(accounts) if accounts is not None else None)
         points = self._trends.get(key)
         if points is None:
             ends = aging.month_ends(as_of, TREND_MONTHS)
             points = self._trends[key] = aging.trend(loaded.index, ends, accounts)
-        return MetricsView(report, _trend_charts(points, loaded.index.config.buckets))
+        charts = _trend_charts(points, loaded.index.config.buckets)
+        return MetricsView(report, start + datetime.timedelta(days=1), charts)
 
     # -- helpers for the template ---------------------------------------------
 

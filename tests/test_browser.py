@@ -136,7 +136,24 @@ def test_a_mornings_collections_work_in_the_browser(fava_server, browser, shots)
         assert total.inner_text().replace(",", "") == amount
     page.screenshot(path=shots / "collections-aging.png", full_page=True)
 
+    # The overdue list sorts by a click on a column, in the browser.
+    page.get_by_role("link", name="Overdue", exact=True).click()
+    rows = page.locator("table.ar-overdue tbody tr")
+    expect(rows.first).to_be_visible()
+
+    def open_amounts() -> list[float]:
+        cells = page.locator("table.ar-overdue tbody td:nth-child(4)")
+        return [float(t.split()[0].replace(",", "")) for t in cells.all_inner_texts()]
+
+    page.locator("table.ar-overdue th", has_text="Open").click()
+    ascending = open_amounts()
+    assert ascending == sorted(ascending) and len(ascending) > 3
+    page.locator("table.ar-overdue th", has_text="Open").click()
+    assert open_amounts() == sorted(ascending, reverse=True)
+    page.screenshot(path=shots / "collections-overdue.png", full_page=True)
+
     # A customer, and a note logged through the form.
+    page.get_by_role("link", name="Aging", exact=True).click()
     page.get_by_role("link", name="Gull Rock Brewing Co.").first.click()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     note = "Browser test: Carl says the check is in the mail"

@@ -381,3 +381,18 @@ def test_the_cli_does_not_import_fava():
         "for m in sys.modules), 'fava imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_metrics_cover_the_time_filter_when_it_spans_a_month_else_90_days(client):
+    year = page_of(client.get(PAGE + "?view=metrics&time=2026"))
+    assert "365 days, 2026-01-01 to 2026-12-31" in year
+    day = page_of(client.get(PAGE + f"?view=metrics&time={DEMO_DATE}"))
+    assert "90 days, 2026-08-29 to 2026-11-26" in day
+    # The trend is one of Fava's own charts, a point per month-end.
+    data = re.search(
+        r'type="charts"><script type="application/json">(.*?)</script>', day
+    )
+    charts = json.loads(data.group(1))
+    assert [c["label"] for c in charts] == ["Aging trend EUR", "Aging trend USD"]
+    assert len(charts[1]["data"]) == 12
+    assert charts[1]["data"][-1]["date"] == "2026-10-31"
