@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DEMO_DATE = 2026-11-26
 LEDGER  = example-ledger/main.beancount
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-fava clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py --sizes 10000,100000
+
+# The Collections page at 100k invoices, and wrk against it (apt-get install wrk).
+bench-fava: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_fava.py --invoices 100000
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

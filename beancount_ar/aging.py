@@ -274,10 +274,9 @@ def trend(
     bounds = tuple(index.config.buckets)
     first, last = days[0], days[-1]
     points = [TrendPoint(day, defaultdict(dict), {}, {}) for day in days]
+    before = first - datetime.timedelta(days=1)
     for invoice in index.invoices_of(accounts):
-        if invoice.date > last or (
-            invoice.open <= 0 and (invoice.last_change or invoice.date) < first
-        ):
+        if invoice.date > last or invoice.settled_by(before):
             continue
         for point in points:
             if point.date < invoice.date:
@@ -288,11 +287,7 @@ def trend(
                 _add(point.buckets[bucket], invoice.currency, left)
                 _add(point.total, invoice.currency, left)
     for credit in index.credits_of(accounts):
-        if credit.date > last or (
-            credit.remaining <= 0
-            and (credit.applications[-1].date if credit.applications else credit.date)
-            < first
-        ):
+        if credit.date > last or credit.settled_by(before):
             continue
         for point in points:
             left = credit.remaining_at(point.date)

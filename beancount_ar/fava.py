@@ -236,17 +236,12 @@ class Collections(FavaExtensionBase):
             view = "today"
         builder = getattr(self, f"_{view}")
         content = builder(loaded, as_of, accounts, args)
-        if content is None:  # e.g. an unknown customer
+        problems = self.problems
+        if content is None:  # an unknown customer
+            problems = [*problems, f"no customer {args.get('customer', '')!r}"]
             view, content = "today", self._today(loaded, as_of, accounts, args)
-        return Page(
-            view,
-            as_of,
-            source,
-            accounts is not None,
-            self.problems,
-            content,
-            form or {},
-        )
+        filtered = accounts is not None
+        return Page(view, as_of, source, filtered, problems, content, form or {})
 
     def _today(self, loaded, as_of, accounts, args) -> worklist_lib.Worklist:
         report = worklist_lib.worklist(loaded.index, as_of)

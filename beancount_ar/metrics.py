@@ -111,13 +111,8 @@ def metrics(
     """
     sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
     for invoice in index.invoices_of(accounts):
-        if invoice.date > end or (
-            # Settled (charges and payments) by the start: adds nothing.
-            invoice.open <= 0
-            and invoice.last_change is not None
-            and invoice.last_change <= start
-        ):
-            continue
+        if invoice.date > end or invoice.settled_by(start):
+            continue  # nothing yet, or settled before the period: adds nothing
         s = sums[(invoice.account, invoice.currency)]
         s.begin += invoice.open_at(start)
         left = invoice.open_at(end)
@@ -132,11 +127,7 @@ def metrics(
                 if app.date > invoice.due:
                     s.late += app.amount
     for credit in index.credits_of(accounts):
-        if credit.date > end or (
-            credit.remaining <= 0
-            and (credit.applications[-1].date if credit.applications else credit.date)
-            <= start
-        ):
+        if credit.date > end or credit.settled_by(start):
             continue
         s = sums[(credit.account, credit.currency)]
         s.begin -= credit.remaining_at(start)

@@ -119,6 +119,12 @@ class Invoice:
             return self.first
         return self.first + sum((m[1] for m in self.memos if m[0] <= day), ZERO)
 
+    def settled_by(self, day: datetime.date) -> bool:
+        """Charged and paid in full on or before `day`, never to change."""
+        return (
+            self.open <= 0 and self.last_change is not None and self.last_change <= day
+        )
+
     def open_at(self, day: datetime.date) -> Decimal:
         """The open amount on `day` (zero before the invoice date)."""
         if day < self.date:
@@ -144,6 +150,11 @@ class Credit:
     entry: data.Transaction
     applications: list[Application] = dataclasses.field(default_factory=list)
     remaining: Decimal = ZERO  # unapplied after the whole ledger
+
+    def settled_by(self, day: datetime.date) -> bool:
+        """Applied in full on or before `day`, never to change."""
+        last = self.applications[-1].date if self.applications else self.date
+        return self.remaining <= 0 and last <= day
 
     def remaining_at(self, day: datetime.date) -> Decimal:
         """What is left unapplied on `day` (zero before the credit date)."""
@@ -221,24 +232,27 @@ class Index:
 
     def invoices_of(self, accounts: set[str] | None) -> Sequence[Invoice]:
         """The invoices of some accounts (all if None), in ledger order."""
-        if accounts is None:
-            return self.invoices
-        found = [i for a in accounts for i in self.invoices_for(a)]
-        if len(accounts) > 1:
-            found.sort(key=lambda i: i.seq)
-        return found
+        return _of(accounts, self.invoices, self.invoices_for)
 
     def credits_of(self, accounts: set[str] | None) -> Sequence[Credit]:
         """The credits of some accounts (all if None), in ledger order."""
-        if accounts is None:
-            return self.credits
-        found = [c for a in accounts for c in self.credits_for(a)]
-        if len(accounts) > 1:
-            found.sort(key=lambda c: c.seq)
-        return found
+        return _of(accounts, self.credits, self.credits_for)
 
     def invoice(self, account: str, invoice_id: str) -> Invoice | None:
         return self.invoices_by_key.get((account, invoice_id))
+
+
+def _of(
+    accounts: set[str] | None,
+    everything: Sequence[Any],
+    lookup: Callable[[str], list[Any]],
+) -> Sequence[Any]:
+    if accounts is None:
+        return everything
+    found = [item for account in accounts for item in lookup(account)]
+    if len(accounts) > 1:
+        found.sort(key=lambda item: item.seq)
+    return found
 
 
 def is_ar_posting(posting: data.Posting, is_receivable: Callable[[str], bool]) -> bool:

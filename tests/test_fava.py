@@ -141,6 +141,12 @@ def test_every_view_renders_for_an_empty_ledger(tmp_path, query):
     )
 
 
+def test_an_unknown_customer_is_said_so(client):
+    html = page_of(client.get(PAGE + "?view=customer&customer=Assets:Nope"))
+    assert "no customer &#39;Assets:Nope&#39;" in html
+    assert "Today's calls" in html
+
+
 def test_the_as_of_date_is_the_end_of_the_time_filter_else_today(client):
     assert f'id="ar-as-of">{datetime.date.today()}<' in text_of(client.get(PAGE))
     html = text_of(client.get(PAGE + "?view=aging&time=2026-06"))
