@@ -7,6 +7,7 @@ the account's balance on D.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from beancount_ar import records, status
 from beancount_ar.openitems import ZERO, Index, Invoice
 
 DUE, INVOICE = "due", "invoice"
+ONE_DAY = datetime.timedelta(days=1)
 CURRENT = "current"
 
 Money = dict[str, Decimal]  # currency -> amount
@@ -250,12 +252,13 @@ class TrendPoint(NamedTuple):
 def month_ends(as_of: datetime.date, count: int = 12) -> list[datetime.date]:
     """The last `count` month-ends on or before `as_of`, oldest first."""
     ends = []
-    day = as_of.replace(day=1) - datetime.timedelta(days=1)
-    if (as_of + datetime.timedelta(days=1)).month != as_of.month:
-        day = as_of  # as_of is itself a month-end
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    day = as_of if as_of.day == last_day else as_of.replace(day=1) - ONE_DAY
     while len(ends) < count:
         ends.append(day)
-        day = day.replace(day=1) - datetime.timedelta(days=1)
+        if day.year == 1 and day.month == 1:
+            break  # no month before the first
+        day = day.replace(day=1) - ONE_DAY
     return ends[::-1]
 
 
@@ -271,16 +274,20 @@ def trend(
     year of month-ends is cheap on a ledger of many years.
     """
     days = sorted(days)
+    if not days:
+        return []
     bounds = tuple(index.config.buckets)
     first, last = days[0], days[-1]
     points = [TrendPoint(day, defaultdict(dict), {}, {}) for day in days]
-    before = first - datetime.timedelta(days=1)
+    before = first - ONE_DAY if first > datetime.date.min else first
     for invoice in index.invoices_of(accounts):
         if invoice.date > last or invoice.settled_by(before):
             continue
         for point in points:
             if point.date < invoice.date:
                 continue
+            if invoice.settled_by(point.date):
+                break  # and at every later point
             left = invoice.open_at(point.date)
             if left > 0:
                 bucket = bucket_for((point.date - invoice.due).days, bounds)
@@ -290,6 +297,8 @@ def trend(
         if credit.date > last or credit.settled_by(before):
             continue
         for point in points:
+            if credit.settled_by(point.date):
+                break
             left = credit.remaining_at(point.date)
             if left:
                 _add(point.unapplied, credit.currency, -left)

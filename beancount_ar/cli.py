@@ -126,6 +126,8 @@ _HINTS = {
     "invoice": "INVOICE",
     "text": "TEXT",
     "what": "WHAT",
+    "due": "DATE",
+    "by": "DATE",
 }
 
 

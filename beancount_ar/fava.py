@@ -25,32 +25,41 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import pathlib
 import re
 from decimal import Decimal
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from beancount.core import account as account_lib
 from beancount.core import data
 from fava.beans.funcs import hash_entry
 from fava.context import g
+from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase, extension_endpoint
 from fava.util.date import parse_date
 from flask import Response, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
-from beancount_ar import aging, customer, documents, logbook, metrics, plugin
+from beancount_ar import aging, customer, documents, logbook, metrics, plugin, render
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
 from beancount_ar import worklist as worklist_lib
 from beancount_ar.writer import WriteError
 
+log = logging.getLogger(__name__)
+
 VIEWS = ("today", "aging", "overdue", "metrics", "customer", "invoices")
 CONFIG_KEYS = {"templates": str, "metrics_days": int}
 METRICS_DAYS = 90  # the metrics period without a time filter, as in the CLI
-MIN_PERIOD = 27  # days: a time filter this long or longer is the metrics period
+# A time filter whose last day is 27 days or more after its first (four
+# weeks or longer) is the metrics period; a shorter one only sets the as-of.
+MIN_PERIOD = 27
+# Dates the page ages: room for the metrics and the trend to look back.
+EARLIEST = datetime.date(100, 1, 1)
+LATEST = datetime.date(9998, 12, 31)
+MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
 FORMS = ("note", "followup", "promise")
 
@@ -75,8 +84,8 @@ def parse_options(config: Any) -> tuple[Options, list[str]]:
             errors.append(f"{key!r} must be a {wanted.__name__}, not {value!r}")
         else:
             values[key] = value
-    if values.get("metrics_days", 1) < 1:
-        errors.append("'metrics_days' must be at least 1")
+    if not 1 <= values.get("metrics_days", 1) <= MAX_METRICS_DAYS:
+        errors.append(f"'metrics_days' must be from 1 to {MAX_METRICS_DAYS}")
         values.pop("metrics_days")
     return Options(**values), errors
 
@@ -130,7 +139,6 @@ class Collections(FavaExtensionBase):
         self.options, self.config_errors = parse_options(self.config)
         self.loaded: ledger_lib.Ledger | None = None
         self.problems: list[str] = []
-        self._trends: dict[Any, list[aging.TrendPoint]] = {}
         # Reloads go through Beancount's loader: let the plugin keep the
         # index it builds there, so the page need not build it again.
         plugin.keep_indexes()
@@ -139,20 +147,26 @@ class Collections(FavaExtensionBase):
 
     def after_load_file(self) -> None:
         ledger = self.ledger
-        loaded = ledger_lib.from_entries(
-            ledger.all_entries, ledger.load_errors, ledger.options
-        )
+        try:
+            loaded = ledger_lib.from_entries(
+                ledger.all_entries, ledger.load_errors, ledger.options
+            )
+        except Exception as exc:  # a bug must not take Fava's other pages down
+            log.exception("beancount-ar could not index %s", ledger.beancount_file_path)
+            loaded = ledger_lib.from_entries([], [], ledger.options)
+            broken = [f"beancount-ar could not read the receivables: {exc!r}"]
+        else:
+            broken = []
         # Warm the per-customer lookups once, not in the first request.
         loaded.index.invoices_for("")
         loaded.index.credits_for("")
         known = {id(e) for e in ledger.load_errors}
-        problems = [
+        problems = broken + [
             ledger_lib.error_line(e) for e in loaded.errors if id(e) not in known
         ]
         problems += [f"fava-extension config: {e}" for e in self.config_errors]
         # One assignment each: a request in another thread sees the old
         # state or the new, never half.
-        self._trends = {}
         self.problems = problems
         self.loaded = loaded
 
@@ -173,11 +187,17 @@ class Collections(FavaExtensionBase):
         value = request.args.get("time", "").strip()
         if not value:
             return None
-        begin, end = parse_date(value, self.ledger.fava_options.fiscal_year_end)
+        try:
+            begin, end = parse_date(value, self.ledger.fava_options.fiscal_year_end)
+        except (ValueError, OverflowError):  # "2026-13", "2026-02-30"
+            begin = end = None
         if begin is None or end is None:
-            # Let Fava report the bad filter as it does on its own pages.
-            date_range = g.filtered.date_range
-            return (date_range.begin, date_range.end) if date_range else None
+            # Reported as Fava reports a bad filter on its own pages.
+            raise FilterError("time", f"Failed to parse date: {value}")
+        if begin < EARLIEST or end > LATEST:
+            raise FilterError(
+                "time", f"{value}: Collections ages dates from {EARLIEST} to {LATEST}"
+            )
         return begin, end
 
     def as_of(self) -> tuple[datetime.date, str]:
@@ -196,15 +216,7 @@ class Collections(FavaExtensionBase):
             return None
         customers = set(self._ledger().index.customers)
         if account_filter:
-            try:
-                pattern = re.compile(account_filter, re.IGNORECASE).search
-            except re.error:
-                pattern = account_filter.__eq__
-            customers = {
-                a
-                for a in customers
-                if account_lib.has_component(a, account_filter) or pattern(a)
-            }
+            customers = {a for a in customers if _account_matches(a, account_filter)}
         if advanced:
             entries = self.ledger.get_filtered(filter=advanced).entries
             touched = {
@@ -239,6 +251,8 @@ class Collections(FavaExtensionBase):
         problems = self.problems
         if content is None:  # an unknown customer
             problems = [*problems, f"no customer {args.get('customer', '')!r}"]
+            if form:
+                problems.append(f"nothing written: {form['error']}")
             view, content = "today", self._today(loaded, as_of, accounts, args)
         filtered = accounts is not None
         return Page(view, as_of, source, filtered, problems, content, form or {})
@@ -302,12 +316,14 @@ class Collections(FavaExtensionBase):
         if time_range is not None and (as_of - time_range[0]).days >= MIN_PERIOD:
             start = time_range[0] - datetime.timedelta(days=1)
         report = metrics.metrics(loaded.index, start, as_of, accounts)
-        key = (as_of, frozenset(accounts) if accounts is not None else None)
-        points = self._trends.get(key)
-        if points is None:
-            ends = aging.month_ends(as_of, TREND_MONTHS)
-            points = self._trends[key] = aging.trend(loaded.index, ends, accounts)
-        charts = _trend_charts(points, loaded.index.config.buckets)
+        # Remembered by the index that computed it: a reload starts afresh.
+        key = ("trend", as_of, frozenset(accounts) if accounts is not None else None)
+        ends = aging.month_ends(as_of, TREND_MONTHS)
+        points = loaded.index.memo(
+            key, lambda: aging.trend(loaded.index, ends, accounts)
+        )
+        operating = list(loaded.options.get("operating_currency", []))
+        charts = _trend_charts(points, loaded.index.config.buckets, operating)
         return MetricsView(report, start + datetime.timedelta(days=1), charts)
 
     # -- helpers for the template ---------------------------------------------
@@ -359,7 +375,8 @@ class Collections(FavaExtensionBase):
             return None
         as_of, _ = self.as_of()
         try:
-            env = documents.environment(self._templates())
+            amounts = render.Amounts(loaded.options.get("dcontext"))
+            env = documents.environment(self._templates(), amounts)
             report = statements_lib.statement(
                 loaded.index, account, as_of, "open-item", None
             )
@@ -423,6 +440,17 @@ class Collections(FavaExtensionBase):
         return Response(html, status=400)
 
 
+def _account_matches(account: str, value: str) -> bool:
+    """Fava's account filter: a parent account (a component sequence) or a
+    regular expression; a pattern that is not one matches itself only."""
+    if re.search(rf"(^|:){re.escape(value)}(:|$)", account):
+        return True
+    try:
+        return re.search(value, account, re.IGNORECASE) is not None
+    except re.error:
+        return account == value
+
+
 def _directive(
     loaded: ledger_lib.Ledger, kind: str, account: str, form: dict[str, str]
 ) -> str:
@@ -447,18 +475,33 @@ def _directive(
 
 
 def _same_origin() -> bool:
-    """Whether a POST comes from a page of this server (CSRF guard): browsers
-    send Origin (or at least Referer) with a form POST."""
+    """Whether a POST comes from a page of this server (CSRF guard).
+
+    Browsers say where a request comes from in `Sec-Fetch-Site`; without it,
+    `Origin` (or `Referer`) must name this host, as the client or a proxy in
+    front (`X-Forwarded-Host`) sees it. A request with none of these is not
+    from a browser (a script, a test client) and is let through.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source:
-        return True  # not a browser (a script, a test client)
-    return urlsplit(source).netloc == request.host
+        return True
+    hosts = {request.host, *request.headers.get("X-Forwarded-Host", "").split(",")}
+    return urlsplit(source).netloc in {h.strip() for h in hosts if h.strip()}
 
 
-def _trend_charts(points: list[aging.TrendPoint], bounds: Any) -> list[dict[str, Any]]:
-    """Fava line charts (one per currency) of the buckets at each month-end."""
+def _trend_charts(
+    points: list[aging.TrendPoint], bounds: Any, operating: list[str]
+) -> list[dict[str, Any]]:
+    """Fava line charts (one per currency, the operating ones first) of the
+    buckets at each month-end."""
     labels = aging.bucket_labels(tuple(bounds))
-    currencies = sorted({c for p in points for c in p.total})
+    rank = {cur: i for i, cur in enumerate(operating)}
+    currencies = sorted(
+        {c for p in points for c in p.total}, key=lambda c: (rank.get(c, len(rank)), c)
+    )
     charts = []
     for cur in currencies:
         series = []

@@ -22,6 +22,7 @@ from beancount_ar import render, writer
 from beancount_ar.ledger import Ledger
 
 CHANNELS = ("phone", "email", "letter", "visit")
+MAX_DIGITS = 15  # digits before the decimal point of an amount typed in
 
 
 class InputError(ValueError):
@@ -35,8 +36,10 @@ class InputError(ValueError):
 
 def parse_date(text: str | None, field: str) -> datetime.date:
     """A date written `YYYY-MM-DD`."""
+    if not (text or "").strip():
+        raise InputError(field, "give a date like 2026-03-31")
     try:
-        return datetime.date.fromisoformat((text or "").strip())
+        return datetime.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(field, f"{text!r} is not a date like 2026-03-31") from None
 
@@ -79,19 +82,27 @@ def parse_amount(text: str, loaded: Ledger, account: str) -> Amount:
         ) from None
     if not number.is_finite() or number <= 0:
         raise InputError("amount", f"{text!r}: the amount must be positive")
+    if number.adjusted() >= MAX_DIGITS:
+        raise InputError("amount", f"{text!r}: more than {MAX_DIGITS} digits")
     if len(parts) > 2:
         raise _not_an_amount(text)
     currency = parts[1] if len(parts) == 2 else None
     if currency is not None and not re.fullmatch(amount_lib.CURRENCY_RE, currency):
         raise InputError("amount", f"{text!r}: {currency!r} is not a currency like USD")
+    currencies = {i.currency for i in loaded.index.invoices_for(account)}
     if currency is None:
-        currencies = {i.currency for i in loaded.index.invoices_for(account)}
         if len(currencies) != 1:
             raise InputError("amount", f"{text!r}: say the currency, e.g. {number} USD")
-        currency = currencies.pop()
+        currency = next(iter(currencies))
+    elif currencies and currency not in currencies:
+        used = ", ".join(sorted(currencies))
+        raise InputError("amount", f"{text!r}: {account} is invoiced in {used}")
     places = render.Amounts(loaded.options.get("dcontext")).places(currency)
     if -number.as_tuple().exponent < places:
-        number = number.quantize(Decimal(1).scaleb(-places))
+        try:
+            number = number.quantize(Decimal(1).scaleb(-places))
+        except InvalidOperation:
+            raise _not_an_amount(text) from None
     return Amount(number, currency)
 
 
@@ -143,6 +154,8 @@ def followup(
     loaded: Ledger, day: datetime.date, account: str, due: datetime.date, what: str
 ) -> str:
     """A follow-up for `due` (done once a note is logged on or after it)."""
+    if due < day:
+        raise InputError("due", f"{due} is before the follow-up is written ({day})")
     check_active(loaded, account, day)
     return writer.custom(
         day, "ar-followup", [writer.Account(account), due, _text(what, "what")]
@@ -158,6 +171,8 @@ def promise(
     invoice: str | None = None,
 ) -> str:
     """A promise to pay `amount` by `by`, for one invoice or the account."""
+    if by < day:
+        raise InputError("by", f"{by} is before the promise is made ({day})")
     if invoice:
         check_invoice(loaded, account, invoice, "invoice")
     values = [writer.Account(account), parse_amount(amount, loaded, account), by]

@@ -25,6 +25,7 @@ import hashlib
 import os
 import pathlib
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -41,8 +42,10 @@ class WriteError(Exception):
 
 
 def quote(text: str) -> str:
-    """A Beancount string literal; newlines become spaces."""
+    """A Beancount string literal; newlines become spaces, other control
+    characters (a NUL from a web form) are dropped."""
     text = " ".join(str(text).splitlines())
+    text = "".join(c for c in text if unicodedata.category(c) != "Cc")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -237,3 +237,20 @@ EXAMPLE_LIKE_TREND = """
   Assets:Receivable:Beta     250.00 EUR
   Income:Design
 """
+
+
+def test_month_ends_stop_at_the_first_month_and_take_the_last_day():
+    import datetime
+
+    assert aging.month_ends(datetime.date.max, 1) == [datetime.date.max]
+    assert aging.month_ends(day("0001-02-10"), 5) == [day("0001-01-31")]
+    assert aging.month_ends(day("2024-01-15"), 1) == [day("2023-12-31")]
+
+
+def test_a_trend_of_no_days_is_empty_and_one_of_some_accounts_is_theirs():
+    led = load(EXAMPLE_LIKE_TREND)
+    assert aging.trend(led.index, []) == []
+    acme = {"Assets:Receivable:Acme"}
+    for point in aging.trend(led.index, aging.month_ends(day("2024-06-30"), 6), acme):
+        totals = aging.aging(led.index, point.date, accounts=acme).totals
+        assert (point.buckets, point.total) == (totals.buckets, totals.total)

@@ -134,8 +134,8 @@ def test_every_view_renders_for_an_empty_ledger(tmp_path, query):
     app = create_app([str(main.resolve())], load=True)
     response = app.test_client().get("/beancount/extension/Collections/" + query)
     assert response.status_code == 200
-    html = text_of(response)
-    assert "Collections" in html or "As of" in html
+    html = page_of(response)
+    assert 'id="ar-as-of"' in html
     assert re.search(
         r"Nothing to chase|No open invoices|Nothing is overdue|No credit", html
     )
@@ -317,6 +317,10 @@ def test_everything_from_the_ledger_is_escaped(tmp_path):
     main = tmp_path / "evil.beancount"
     (tmp_path / "collections.beancount").write_text(
         '2024-02-01 note Assets:Receivable:Evil "<script>alert(2)</script>"\n'
+        '2024-02-01 custom "ar-contact" Assets:Receivable:Evil "<b>Eve</b>" '
+        '"A/P Clerk" "eve@x.example\\" onmouseover=\\"alert(4)" "1\\" onclick=\\"x"\n'
+        '2024-02-02 custom "ar-dispute" Assets:Receivable:Evil "INV-1" "<script>alert(5)</script>"\n'
+        '2024-02-03 custom "ar-hold" Assets:Receivable:Evil TRUE "<script>alert(6)</script>"\n'
     )
     main.write_text(
         """plugin "beancount_ar"
@@ -333,11 +337,17 @@ include "collections.beancount"
     app = create_app([str(main.resolve())], load=True)
     c = app.test_client()
     for query in ["?time=2024-06-30", "?view=aging", "?view=overdue&time=2024-06-30",
+                  "?view=metrics&time=2024-06-30", "?view=invoices&time=2024-06-30",
                   "?view=customer&customer=Assets:Receivable:Evil&time=2024-06-30"]:  # fmt: skip
-        html = text_of(c.get("/beancount/extension/Collections/" + query))
+        response = c.get("/beancount/extension/Collections/" + query)
+        assert response.status_code == 200
+        html = text_of(response)
         assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+        assert "<b>Eve" not in html
+        assert 'onmouseover="' not in html and 'onclick="' not in html
+    for n in (1, 2, 5, 6):
+        assert f"&lt;script&gt;alert({n})&lt;/script&gt;" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
 
 
 def test_the_statement_downloads_as_pdf_for_customers_only(client):
@@ -399,6 +409,110 @@ def test_metrics_cover_the_time_filter_when_it_spans_a_month_else_90_days(client
         r'type="charts"><script type="application/json">(.*?)</script>', day
     )
     charts = json.loads(data.group(1))
-    assert [c["label"] for c in charts] == ["Aging trend EUR", "Aging trend USD"]
-    assert len(charts[1]["data"]) == 12
-    assert charts[1]["data"][-1]["date"] == "2026-10-31"
+    # The operating currency first.
+    assert [c["label"] for c in charts] == ["Aging trend USD", "Aging trend EUR"]
+    assert len(charts[0]["data"]) == 12
+    assert charts[0]["data"][-1]["date"] == "2026-10-31"
+
+
+@pytest.mark.parametrize(
+    "time", ["0001-01-01", "0001", "2026-13", "2026-02-30", "fy9999", "2026-W60", "x"]
+)
+def test_a_bad_or_out_of_range_time_filter_is_reported_not_crashed(client, time):
+    for view in ("metrics", "customer&customer=" + GULL, "today"):
+        html = text_of(client.get(PAGE + f"?view={view}&time={time}"))
+        assert "Internal Server Error" not in html
+        assert "Failed to parse date" in html or "Collections ages dates" in html
+
+
+def test_an_account_filter_that_is_not_a_regex_matches_nothing_but_itself(client):
+    response = client.get(PAGE + f"?view=aging&time={DEMO_DATE}&account=(")
+    assert response.status_code == 200
+    assert "No open invoices" in page_of(response)
+    parent = page_of(client.get(PAGE + f"?view=aging&time={DEMO_DATE}&account=Assets"))
+    assert "Gull Rock Brewing Co." in parent
+
+
+@pytest.mark.parametrize("amount", ["1E+30 USD", "9" * 40 + " USD", "1e999999999 USD"])
+def test_an_absurd_promise_amount_is_refused(client, ledger_dir, amount):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    form = {"kind": "promise", "customer": GULL, "amount": amount, "by": "2026-12-24"}
+    response = client.post(LOG, data=form)
+    assert response.status_code == 400
+    assert "more than 15 digits" in text_of(response)
+    assert collections.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "headers, allowed",
+    [
+        ({"Sec-Fetch-Site": "cross-site"}, False),
+        ({"Sec-Fetch-Site": "same-site"}, False),
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "https://books.example"}, True),
+        ({"Origin": "null"}, False),
+        ({"Referer": "https://evil.example/page"}, False),
+        ({"Origin": "http://localhost"}, True),
+        (
+            {"Origin": "https://books.example", "X-Forwarded-Host": "books.example"},
+            True,
+        ),
+    ],
+)
+def test_only_posts_from_this_site_write(client, ledger_dir, headers, allowed):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    form = {"kind": "note", "customer": GULL, "text": "from a form", "date": DEMO_DATE}
+    response = client.post(LOG, data=form, headers=headers)
+    assert response.status_code == (303 if allowed else 403)
+    assert (collections.read_bytes() != before) == allowed
+
+
+def test_incognito_hides_the_amounts(ledger_dir):
+    app = create_app(
+        [str((ledger_dir / "main.beancount").resolve())], load=True, incognito=True
+    )
+    for query in ["?view=overdue", "?view=today", f"?view=customer&customer={GULL}"]:
+        html = page_of(app.test_client().get(PAGE + query + f"&time={DEMO_DATE}"))
+        assert "7850" not in html and "2780" not in html and "1000" not in html
+        assert "XXXX.XX" in html
+
+
+def test_the_statement_uses_the_ledgers_precision(tmp_path):
+    main = tmp_path / "yen.beancount"
+    main.write_text(
+        """plugin "beancount_ar"
+2010-01-01 custom "fava-extension" "beancount_ar.fava"
+2024-01-01 open Assets:Receivable:Tokyo
+2024-01-01 open Income:Sales
+2024-01-02 * "Job" ^INV-1
+  Assets:Receivable:Tokyo   150000 JPY
+  Income:Sales
+"""
+    )
+    app = create_app([str(main.resolve())], load=True)
+    page = "/beancount/extension/Collections/statement"
+    html = text_of(
+        app.test_client().get(
+            page + "?customer=Assets:Receivable:Tokyo&time=2024-03-01"
+        )
+    )
+    assert "150,000" in html and "150,000.00" not in html
+
+
+def test_a_failure_to_index_shows_on_the_page_and_spares_fava(client, monkeypatch):
+    from beancount_ar import fava as fava_ext
+
+    real = fava_ext.ledger_lib.from_entries
+
+    def broken(entries, *rest):
+        if entries:
+            raise RuntimeError("boom")
+        return real(entries, *rest)
+
+    monkeypatch.setattr(fava_ext.ledger_lib, "from_entries", broken)
+    fava_ledger = client.application.config["LEDGERS"][SLUG]
+    fava_ledger.load_file()  # a reload, as after an edit
+    html = page_of(client.get(PAGE))
+    assert "could not read the receivables: RuntimeError(&#39;boom&#39;)" in html
+    assert client.get(f"/{SLUG}/income_statement/").status_code == 200
