@@ -120,7 +120,10 @@ def test_today_lists_the_calls_with_tel_and_mailto_links(client):
     assert 'href="mailto:carl@gullrockbrewing.example"' in html
     assert "credit hold" in html
     assert re.search(r"customer=Assets(:|%3A)Receivable(:|%3A)GullRock", html)
-    assert "#log" in html  # the "log a note" action
+    # The "log a note" action opens the customer's form, ready for the contact.
+    link = re.search(r'href="([^"]*)#log"', html).group(1).replace("&amp;", "&")
+    form = page_of(client.get(link))
+    assert 'id="ar-note-contact" name="contact" value="Carl Haskell"' in form
 
 
 @pytest.mark.parametrize(
