@@ -110,7 +110,16 @@ def unapplied(
 ) -> dict[str, Money]:
     """Unapplied credits on `as_of` per account, as negative amounts."""
     result: dict[str, Money] = defaultdict(dict)
-    for credit in index.credits_of(accounts):
+    if accounts is None:
+        # Most credits are applied in full the day they are booked and are
+        # never unapplied on any date: look only at the others.
+        credits = index.memo(
+            "credits-ever-unapplied",
+            lambda: [c for c in index.credits if not c.settled_by(c.date)],
+        )
+    else:
+        credits = index.credits_of(accounts)
+    for credit in credits:
         if credit.date > as_of:
             continue
         left = credit.remaining_at(as_of)

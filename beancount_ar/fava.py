@@ -23,11 +23,14 @@ list, today's worklist, a page per customer and the metrics.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import io
 import logging
 import pathlib
 import re
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -62,6 +65,7 @@ LATEST = datetime.date(9998, 12, 31)
 MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
 FORMS = ("note", "followup", "promise")
+VIEWS_KEPT = 32  # views remembered per load, the most recently used
 
 
 class Options(NamedTuple):
@@ -139,6 +143,7 @@ class Collections(FavaExtensionBase):
         self.options, self.config_errors = parse_options(self.config)
         self.loaded: ledger_lib.Ledger | None = None
         self.problems: list[str] = []
+        self._views = _RecentViews(VIEWS_KEPT)
         # Reloads go through Beancount's loader: let the plugin keep the
         # index it builds there, so the page need not build it again.
         plugin.keep_indexes()
@@ -247,7 +252,14 @@ class Collections(FavaExtensionBase):
         if view not in VIEWS:
             view = "today"
         builder = getattr(self, f"_{view}")
-        content = builder(loaded, as_of, accounts, args)
+        # A view is a pure function of the index, the as-of date, the
+        # filters and its own arguments: reloading a page costs nothing.
+        extra = {k: v for k, v in args.items() if k not in ("partial", "logged")}
+        narrowed = frozenset(accounts) if accounts is not None else None
+        key = (view, as_of, narrowed, frozenset(extra.items()))
+        content = self._views.get(
+            loaded.index, key, lambda: builder(loaded, as_of, accounts, args)
+        )
         problems = self.problems
         if content is None:  # an unknown customer
             problems = [*problems, f"no customer {args.get('customer', '')!r}"]
@@ -438,6 +450,34 @@ class Collections(FavaExtensionBase):
             "_layout.html", content=content, page_title=self.report_title
         )
         return Response(html, status=400)
+
+
+class _RecentViews:
+    """The views computed from one index, the most recently used kept.
+
+    Bounded by count, not by dates asked for; a new index (a reload) starts
+    afresh. Safe to share between the server's threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.index: Any = None
+        self.views: collections.OrderedDict[Any, Any] = collections.OrderedDict()
+
+    def get(self, index: Any, key: Any, compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if self.index is index and key in self.views:
+                self.views.move_to_end(key)
+                return self.views[key]
+        value = compute()  # outside the lock: views are computed in parallel
+        with self.lock:
+            if self.index is not index:
+                self.index, self.views = index, collections.OrderedDict()
+            self.views[key] = value
+            while len(self.views) > self.size:
+                self.views.popitem(last=False)
+        return value
 
 
 def _account_matches(account: str, value: str) -> bool:
