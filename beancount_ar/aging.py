@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 from beancount_ar import records, status
-from beancount_ar.openitems import ZERO, Index, Invoice
+from beancount_ar.openitems import ZERO, Credit, Index, Invoice
 
 DUE, INVOICE = "due", "invoice"
 ONE_DAY = datetime.timedelta(days=1)
@@ -26,6 +27,11 @@ Money = dict[str, Decimal]  # currency -> amount
 
 def bucket_labels(bounds: Sequence[int], basis: str = DUE) -> tuple[str, ...]:
     """Bucket names: ("current", "1-30", ..., "91+") or ("0-30", ..., "91+")."""
+    return _labels(tuple(bounds), basis)
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(bounds: tuple[int, ...], basis: str) -> tuple[str, ...]:
     labels = [CURRENT] if basis == DUE else []
     low = 1 if basis == DUE else 0
     for bound in bounds:
@@ -110,16 +116,7 @@ def unapplied(
 ) -> dict[str, Money]:
     """Unapplied credits on `as_of` per account, as negative amounts."""
     result: dict[str, Money] = defaultdict(dict)
-    if accounts is None:
-        # Most credits are applied in full the day they are booked and are
-        # never unapplied on any date: look only at the others.
-        credits = index.memo(
-            "credits-ever-unapplied",
-            lambda: [c for c in index.credits if not c.settled_by(c.date)],
-        )
-    else:
-        credits = index.credits_of(accounts)
-    for credit in credits:
+    for credit in _ever_unapplied(index, accounts):
         if credit.date > as_of:
             continue
         left = credit.remaining_at(as_of)
@@ -127,6 +124,20 @@ def unapplied(
             money = result[credit.account]
             money[credit.currency] = money.get(credit.currency, ZERO) - left
     return result
+
+
+def _ever_unapplied(index: Index, accounts: set[str] | None) -> Sequence[Credit]:
+    """The credits that may be unapplied on some date.
+
+    Most credits are applied in full the day they are booked and are never
+    unapplied on any date: they are left out, once per index.
+    """
+    if accounts is not None:
+        return [c for c in index.credits_of(accounts) if not c.settled_by(c.date)]
+    return index.memo(
+        "credits-ever-unapplied",
+        lambda: [c for c in index.credits if not c.settled_by(c.date)],
+    )
 
 
 def _add(money: Money, currency: str, number: Decimal) -> None:
@@ -302,7 +313,7 @@ def trend(
                 bucket = bucket_for((point.date - invoice.due).days, bounds)
                 _add(point.buckets[bucket], invoice.currency, left)
                 _add(point.total, invoice.currency, left)
-    for credit in index.credits_of(accounts):
+    for credit in _ever_unapplied(index, accounts):
         if credit.date > last or credit.settled_by(before):
             continue
         for point in points:

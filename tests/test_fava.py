@@ -351,6 +351,15 @@ include "collections.beancount"
     for n in (1, 2, 5, 6):
         assert f"&lt;script&gt;alert({n})&lt;/script&gt;" in html
     assert "&lt;b&gt;Eve&lt;/b&gt;" in html
+    # The statement preview shows the payee and narration: escaped too.
+    preview = text_of(
+        c.get(
+            "/beancount/extension/Collections/statement"
+            "?customer=Assets:Receivable:Evil&time=2024-06-30"
+        )
+    )
+    assert "<script>alert" not in preview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in preview
 
 
 def test_the_statement_downloads_as_pdf_for_customers_only(client):
