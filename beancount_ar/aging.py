@@ -233,7 +233,6 @@ def overdue(
 ) -> list[OverdueItem]:
     """Open invoices at least `min_days` past due, most overdue first."""
     result = []
-    holds: dict[str, status.HoldStatus] = {}
     for item in open_items(index, as_of, DUE, None, accounts):
         if item.days_overdue <= 0 or item.days_overdue < min_days:
             continue
@@ -250,10 +249,7 @@ def overdue(
                 status.last_note(index, invoice.account, as_of),
                 followups[0] if followups else None,
                 status.unearned_discount(invoice, as_of),
-                holds.get(invoice.account)
-                or holds.setdefault(
-                    invoice.account, status.hold_for(index, invoice.account, as_of)
-                ),
+                status.hold_for(index, invoice.account, as_of),  # memoised
             )
         )
     result.sort(key=lambda o: (-o.item.days_overdue, -o.item.open, o.item.invoice.seq))

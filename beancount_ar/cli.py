@@ -311,11 +311,9 @@ def _write(
     account = resolve_customer(loaded, account_text, "ACCOUNT")
     try:
         text = make(loaded, account)
-        logbook.check_active(loaded, account, datetime.date.fromisoformat(text[:10]))
+        path = logbook.write(loaded_path, loaded, account, text)
     except logbook.InputError as exc:
         raise _bad(exc) from None
-    try:
-        path = logbook.write(loaded_path, loaded, text)
     except writer.WriteError as exc:
         click.echo(f"bean-ar: {exc}", err=True)
         click.get_current_context().exit(1)

@@ -145,7 +145,6 @@ def note(
     """A contact log entry: what was said, to whom, how."""
     if channel and channel not in CHANNELS:
         raise InputError("channel", f"{channel!r}: one of {', '.join(CHANNELS)}")
-    check_active(loaded, account, day)
     meta = {"contact": (contact or "").strip(), "channel": channel or ""}
     return writer.note(day, account, _text(text, "text"), meta)
 
@@ -156,7 +155,6 @@ def followup(
     """A follow-up for `due` (done once a note is logged on or after it)."""
     if due < day:
         raise InputError("due", f"{due} is before the follow-up is written ({day})")
-    check_active(loaded, account, day)
     return writer.custom(
         day, "ar-followup", [writer.Account(account), due, _text(what, "what")]
     )
@@ -176,21 +174,23 @@ def promise(
     if invoice:
         check_invoice(loaded, account, invoice, "invoice")
     values = [writer.Account(account), parse_amount(amount, loaded, account), by]
-    check_active(loaded, account, day)
     return writer.custom(day, "ar-promise", values + ([invoice] if invoice else []))
 
 
 def write(
-    ledger_path: str | os.PathLike[str], loaded: Ledger, text: str
+    ledger_path: str | os.PathLike[str], loaded: Ledger, account: str, text: str
 ) -> pathlib.Path:
-    """Append a directive to the ledger's collections file, safely.
+    """Append a directive about `account` to the ledger's collections file,
+    safely: the one path from `bean-ar log` and the Fava forms to the writer.
 
     Returns:
         The collections file written to.
 
     Raises:
+        InputError: The directive is dated while the account is not open.
         writer.WriteError: The write was refused; nothing changed.
     """
+    check_active(loaded, account, datetime.date.fromisoformat(text[:10]))
     path = writer.collections_path(ledger_path, loaded.config.collections_file)
     writer.check_included(ledger_path, path, loaded.options.get("include", ()))
     writer.append(path, text)

@@ -389,17 +389,31 @@ def test_fava_filters_narrow_the_customers(client):
 
 def test_the_index_is_built_once_per_load_not_per_request(client, monkeypatch):
     from beancount_ar import fava as fava_ext
+    from beancount_ar import ledger as ledger_module
+    from beancount_ar import matching
 
-    built = []
-    real = fava_ext.ledger_lib.from_entries
+    built: list[str] = []
+
+    def counting(name, real):
+        return lambda *a, **k: built.append(name) or real(*a, **k)
+
+    real_from_entries = ledger_module.from_entries
     monkeypatch.setattr(
-        fava_ext.ledger_lib,
-        "from_entries",
-        lambda *a: built.append(1) or real(*a),
+        fava_ext.ledger_lib, "from_entries", counting("index", real_from_entries)
     )
-    for query in ["", "?view=aging", "?view=overdue", "?view=metrics"]:
-        assert client.get(PAGE + query).status_code == 200
+    monkeypatch.setattr(
+        ledger_module, "build_index", counting("match", matching.build_index)
+    )
+    views = ["", "?view=aging", "?view=overdue", "?view=metrics", "?view=invoices"]
+    for query in [*views, f"?view=customer&customer={GULL}"]:
+        joiner = "&" if "?" in query else "?"
+        response = client.get(PAGE + query + f"{joiner}time=2026-10-31")
+        assert response.status_code == 200
     assert built == []
+    # A reload indexes the ledger again, once.
+    client.application.config["LEDGERS"][SLUG].load_file()
+    assert built.count("index") == 1
+    assert built.count("match") <= 1
 
 
 def test_the_cli_does_not_import_fava():
