@@ -55,18 +55,49 @@ def bucket_for(days: int, bounds: Sequence[int], basis: str = DUE) -> str:
 
 
 class OpenItem(NamedTuple):
-    """An invoice open on the as-of date."""
+    """An invoice open on the as-of date, or one of its debit memos.
+
+    An invoice with debit memos is one item per charge still open, each aged
+    from its own due date (credits pay the invoice first, then its memos).
+    """
 
     invoice: Invoice
     days_overdue: int
-    age: int  # days since the invoice date
+    age: int  # days since the invoice (or memo) date
     bucket: str
-    amount: Decimal  # the invoice amount on the as-of date
+    amount: Decimal  # the charge's amount (the invoice's, or the memo's)
     open: Decimal
+    due: datetime.date
+    memo: int = 0  # 0: the invoice itself; k: its k-th debit memo
+    earned: Decimal = ZERO  # of `open`, an early-payment discount earned
 
     @property
     def currency(self) -> str:
         return self.invoice.currency
+
+    @property
+    def date(self) -> datetime.date:
+        """The date of the charge: the invoice's, or its debit memo's."""
+        return (
+            self.invoice.memos[self.memo - 1].date if self.memo else self.invoice.date
+        )
+
+    @property
+    def description(self) -> str:
+        if self.memo:
+            return self.invoice.memos[self.memo - 1].narration
+        return self.invoice.entry.narration
+
+    @property
+    def label(self) -> str:
+        """The invoice id, and which debit memo: "INV-1", "INV-1 memo 2"."""
+        return f"{self.invoice.id} memo {self.memo}" if self.memo else self.invoice.id
+
+    @property
+    def collectible(self) -> bool:
+        """Owed, not merely a discount the customer earned and the books have
+        yet to record: what may be dunned."""
+        return self.open > self.earned
 
 
 class AgingRow(NamedTuple):
@@ -77,6 +108,17 @@ class AgingRow(NamedTuple):
     total: Money
 
 
+class UnappliedCredit(NamedTuple):
+    """A credit not (or not wholly) applied on the as-of date."""
+
+    credit: Credit
+    remaining: Decimal  # positive: how much it lowers the balance
+
+    @property
+    def currency(self) -> str:
+        return self.credit.currency
+
+
 class Aging(NamedTuple):
     as_of: datetime.date
     basis: str
@@ -84,6 +126,7 @@ class Aging(NamedTuple):
     rows: list[AgingRow]
     totals: AgingRow
     items: list[OpenItem]  # every open invoice, oldest first
+    credits: list[UnappliedCredit]  # every unapplied credit, oldest first
 
 
 def open_items(
@@ -96,33 +139,60 @@ def open_items(
     """Every invoice with an open amount on `as_of`, in invoice-date order."""
     bounds = tuple(bounds or index.config.buckets)
     items = []
+    amounts = index.amounts
     for invoice in index.invoices_of(accounts):
         if invoice.date > as_of:
             continue
         amount_open = invoice.open_at(as_of)
         if amount_open <= 0:
             continue
-        days = (as_of - invoice.due).days
-        age = (as_of - invoice.date).days
-        bucket = bucket_for(days if basis == DUE else age, bounds, basis)
-        items.append(
-            OpenItem(invoice, days, age, bucket, invoice.amount_at(as_of), amount_open)
-        )
+        earned = status.earned_discount(invoice, as_of, amounts)
+        if not invoice.memos:
+            days = (as_of - invoice.due).days
+            age = (as_of - invoice.date).days
+            bucket = bucket_for(days if basis == DUE else age, bounds, basis)
+            items.append(
+                OpenItem(invoice, days, age, bucket, invoice.first, amount_open,
+                         invoice.due, 0, earned or ZERO)
+            )  # fmt: skip
+            continue
+        for part in invoice.parts_at(as_of):
+            days = (as_of - part.due).days
+            age = (as_of - part.date).days
+            bucket = bucket_for(days if basis == DUE else age, bounds, basis)
+            items.append(
+                OpenItem(invoice, days, age, bucket, part.amount, part.open,
+                         part.due, part.memo, part.open if earned else ZERO)
+            )  # fmt: skip
     return items
+
+
+def unapplied_credits(
+    index: Index, as_of: datetime.date, accounts: set[str] | None = None
+) -> list[UnappliedCredit]:
+    """The credits unapplied (in whole or part) on `as_of`, in ledger order."""
+    result = []
+    for credit in _ever_unapplied(index, accounts):
+        if credit.date > as_of:
+            continue
+        left = credit.remaining_at(as_of)
+        if left:
+            result.append(UnappliedCredit(credit, left))
+    return result
 
 
 def unapplied(
     index: Index, as_of: datetime.date, accounts: set[str] | None = None
 ) -> dict[str, Money]:
     """Unapplied credits on `as_of` per account, as negative amounts."""
+    return _per_account(unapplied_credits(index, as_of, accounts))
+
+
+def _per_account(credits: Sequence[UnappliedCredit]) -> dict[str, Money]:
     result: dict[str, Money] = defaultdict(dict)
-    for credit in _ever_unapplied(index, accounts):
-        if credit.date > as_of:
-            continue
-        left = credit.remaining_at(as_of)
-        if left:
-            money = result[credit.account]
-            money[credit.currency] = money.get(credit.currency, ZERO) - left
+    for item in credits:
+        money = result[item.credit.account]
+        money[item.currency] = money.get(item.currency, ZERO) - item.remaining
     return result
 
 
@@ -166,7 +236,8 @@ def aging(
     bounds = tuple(bounds or index.config.buckets)
     labels = bucket_labels(bounds, basis)
     items = open_items(index, as_of, basis, bounds, accounts)
-    credits = unapplied(index, as_of, accounts)
+    credit_items = unapplied_credits(index, as_of, accounts)
+    credits = _per_account(credit_items)
 
     per_account: dict[str, dict[str, Money]] = defaultdict(lambda: defaultdict(dict))
     for item in items:
@@ -208,7 +279,7 @@ def aging(
         totals_unapplied,
         totals,
     )
-    return Aging(as_of, basis, labels, rows, total_row, items)
+    return Aging(as_of, basis, labels, rows, total_row, items, credit_items)
 
 
 class OverdueItem(NamedTuple):
@@ -236,6 +307,8 @@ def overdue(
     for item in open_items(index, as_of, DUE, None, accounts):
         if item.days_overdue <= 0 or item.days_overdue < min_days:
             continue
+        if not item.collectible:
+            continue  # an earned discount is not overdue: it is to be booked
         invoice = item.invoice
         customer = index.customers.get(invoice.account)
         followups = status.open_followups(index, invoice.account, as_of)
@@ -304,11 +377,17 @@ def trend(
                 continue
             if invoice.settled_by(point.date):
                 break  # and at every later point
-            left = invoice.open_at(point.date)
-            if left > 0:
-                bucket = bucket_for((point.date - invoice.due).days, bounds)
-                _add(point.buckets[bucket], invoice.currency, left)
-                _add(point.total, invoice.currency, left)
+            if not invoice.memos:
+                left = invoice.open_at(point.date)
+                if left > 0:
+                    bucket = bucket_for((point.date - invoice.due).days, bounds)
+                    _add(point.buckets[bucket], invoice.currency, left)
+                    _add(point.total, invoice.currency, left)
+                continue
+            for part in invoice.parts_at(point.date):
+                bucket = bucket_for((point.date - part.due).days, bounds)
+                _add(point.buckets[bucket], invoice.currency, part.open)
+                _add(point.total, invoice.currency, part.open)
     for credit in _ever_unapplied(index, accounts):
         if credit.date > last or credit.settled_by(before):
             continue

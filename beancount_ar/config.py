@@ -33,6 +33,33 @@ DEFAULT_ESCALATION: tuple[tuple[str, int | str], ...] = (
 )
 
 
+#: Words in a contact's role that say who they are, by tier: the customer's
+#: owner, its A/P manager or controller, its A/P clerk. A role is read as the
+#: first tier with a word in it, in this order ("A/P Manager" is a manager).
+DEFAULT_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "owner",
+        ("owner", "principal", "president", "ceo", "chief executive",
+         "managing director", "founder", "proprietor", "general manager",
+         "managing partner"),
+    ),
+    (
+        "manager",
+        ("manager", "controller", "comptroller", "finance", "cfo", "treasurer",
+         "head of accounts"),
+    ),
+    (
+        "clerk",
+        ("clerk", "a/p", "ap", "accounts payable", "payables", "billing",
+         "bookkeeper", "accounts", "office"),
+    ),
+)  # fmt: skip
+ROLE_TIERS = tuple(tier for tier, _ in DEFAULT_ROLES)
+
+#: Days a setting may count: ten years at most, so that no date overflows.
+MAX_DAYS = 3660
+
+
 class ConfigError(NamedTuple):
     source: data.Meta
     message: str
@@ -51,6 +78,8 @@ class Config:
     hold_days: int = 60
     escalation: tuple[tuple[str, int], ...] = ()
     collections_file: str = "collections.beancount"
+    discount_account: str = "Expenses:Discounts"
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_ROLES
 
     def is_receivable(self, name: str) -> bool:
         """Whether `name` is a receivable root or an account below one."""
@@ -68,9 +97,49 @@ def _default_escalation(grace_days: int) -> tuple[tuple[str, int], ...]:
 
 
 def _check_int(key: str, value: Any, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"'{key}' must be a whole number >= {minimum}, not {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not minimum <= value <= MAX_DAYS
+    ):
+        raise ValueError(
+            f"'{key}' must be a whole number of days from {minimum} to {MAX_DAYS}, "
+            f"not {value!r}"
+        )
     return value
+
+
+def _check_account(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not account.is_valid(value):
+        raise ValueError(f"'{key}' must be an account name, not {value!r}")
+    return value
+
+
+def _check_roles(key: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """{'owner': ['owner', 'president'], ...}: the words of some tiers replaced."""
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"'{key}' must map {', '.join(ROLE_TIERS)} to lists of words, "
+            "e.g. {'owner': ['owner', 'president', 'ceo']}"
+        )
+    words = dict(DEFAULT_ROLES)
+    for tier, given in value.items():
+        if tier not in words:
+            raise ValueError(
+                f"'{key}': unknown tier {tier!r} (known: {', '.join(ROLE_TIERS)})"
+            )
+        if isinstance(given, str):
+            given = [given]
+        if (
+            not isinstance(given, (list, tuple))
+            or not given
+            or not all(isinstance(w, str) and w.strip() for w in given)
+        ):
+            raise ValueError(
+                f"'{key}': {tier!r} must be a list of words, not {given!r}"
+            )
+        words[tier] = tuple(w.strip().casefold() for w in given)
+    return tuple((tier, words[tier]) for tier in ROLE_TIERS)
 
 
 def _check_str(key: str, value: Any) -> str:
@@ -140,6 +209,8 @@ _CHECKS = {
     "hold_days": _check_int,
     "escalation": _check_escalation,
     "collections_file": _check_str,
+    "discount_account": _check_account,
+    "roles": _check_roles,
 }
 
 

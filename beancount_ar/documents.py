@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime
 import importlib.resources
 import pathlib
+import re
 import shutil
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from beancount_ar.render import Amounts
+from beancount_ar.money import Amounts
 
 TEMPLATES = (
     "statement.html",
@@ -68,7 +70,18 @@ def environment(
         Decimal(number), currency
     )
     env.filters["date"] = _date
+    env.filters["tidy"] = tidy
     return env
+
+
+_DOUBLED = re.compile(r"(?<![.])\.(\s*(?:</[a-z]+>\s*)*)\.(?![.])")
+
+
+def tidy(text: str) -> str:
+    """A paragraph without the doubled full stop a name ending in one leaves
+    ("Gull Rock Brewing Co.." becomes "Gull Rock Brewing Co.")."""
+    tidied = _DOUBLED.sub(lambda m: "." + m.group(1), str(text))
+    return Markup(tidied) if isinstance(text, Markup) else tidied
 
 
 def _date(value: datetime.date | None, fmt: str = "%Y-%m-%d") -> str:

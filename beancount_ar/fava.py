@@ -276,6 +276,7 @@ class Collections(FavaExtensionBase):
         return report._replace(
             items=[i for i in report.items if i.account in accounts],
             disputes=[d for d in report.disputes if d.account in accounts],
+            tasks=[t for t in report.tasks if t.account in accounts],
         )
 
     def _aging(self, loaded, as_of, accounts, args) -> AgingView:

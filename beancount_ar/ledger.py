@@ -37,9 +37,11 @@ def from_entries(
     errors = list(errors)
     if config_str is not None:
         # The plugin ran during this load: reuse its index when it holds.
-        index = take_index(entries, options, config_str) or build_index(entries, config)
+        index = take_index(entries, options, config_str) or build_index(
+            entries, config, options.get("dcontext")
+        )
     else:
-        index = build_index(entries, config)
+        index = build_index(entries, config, options.get("dcontext"))
         # The loader did not run the plugin, so its errors are not there yet.
         errors.extend(config_errors)
         errors.extend(index.errors)

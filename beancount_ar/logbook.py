@@ -178,20 +178,47 @@ def promise(
 
 
 def write(
-    ledger_path: str | os.PathLike[str], loaded: Ledger, account: str, text: str
+    ledger_path: str | os.PathLike[str],
+    loaded: Ledger,
+    account: str,
+    text: str,
+    *,
+    today: datetime.date | None = None,
 ) -> pathlib.Path:
     """Append a directive about `account` to the ledger's collections file,
     safely: the one path from `bean-ar log` and the Fava forms to the writer.
+
+    On first use, a collections file the ledger includes but that does not
+    exist yet is created (empty, then appended to).
+
+    Args:
+        today: The caller's today: a directive dated after it is refused (a
+            note or promise dated ahead is a falsified record). None: no check.
 
     Returns:
         The collections file written to.
 
     Raises:
-        InputError: The directive is dated while the account is not open.
+        InputError: The directive is dated after `today`, or while the
+            account is not open.
         writer.WriteError: The write was refused; nothing changed.
     """
-    check_active(loaded, account, datetime.date.fromisoformat(text[:10]))
+    day = datetime.date.fromisoformat(text[:10])
+    check_not_after(day, today)
+    check_active(loaded, account, day)
+    writer.check_directive(text)
     path = writer.collections_path(ledger_path, loaded.config.collections_file)
-    writer.check_included(ledger_path, path, loaded.options.get("include", ()))
+    if writer.check_included(ledger_path, path, loaded.options.get("include", ())):
+        writer.create(path)
     writer.append(path, text)
     return path
+
+
+def check_not_after(day: datetime.date, today: datetime.date | None) -> None:
+    """Refuse a record dated after `today` (None: no check): what is logged is
+    what happened, dated when it happened."""
+    if today is not None and day > today:
+        raise InputError(
+            "date",
+            f"{day} is after today ({today}): a record cannot be dated in the future",
+        )

@@ -28,11 +28,14 @@ from typing import Any
 from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.core.display_context import DisplayContext
 
 from beancount_ar import records
 from beancount_ar.config import Config
+from beancount_ar.money import Amounts
 from beancount_ar.openitems import (
     CREDIT_KINDS,
+    DEBIT_MEMO,
     META_ADDRESS,
     META_CREDIT_LIMIT,
     META_DUE,
@@ -47,6 +50,8 @@ from beancount_ar.openitems import (
     Customer,
     Index,
     Invoice,
+    Memo,
+    MemoMark,
     display_name,
     gc_paused,
     is_ar_posting,
@@ -64,14 +69,17 @@ def _meta_str(meta: data.Meta | None, key: str) -> Any:
 
 
 def credit_kind(
-    txn: data.Transaction, posting: data.Posting, is_receivable: Callable[[str], bool]
+    txn: data.Transaction,
+    posting: data.Posting,
+    is_receivable: Callable[[str], bool],
+    discount_account: str = "",
 ) -> str:
     """Guess the kind of a credit from the transaction's other legs."""
     postings = txn.postings
     if len(postings) == 2:
         leg = postings[1] if postings[0] is posting else postings[0]
         if leg.units and not is_receivable(leg.account):
-            return _KIND_BY_ROOT.get(leg.account.split(":", 1)[0], "adjustment")
+            return _kind_of_leg(leg.account, discount_account)
     other = [
         p
         for p in txn.postings
@@ -80,8 +88,13 @@ def credit_kind(
     if not other:
         return "adjustment"
     largest = max(other, key=lambda p: abs(p.units.number or ZERO))
-    root = account_lib.root(1, largest.account)
-    return _KIND_BY_ROOT.get(root, "adjustment")
+    return _kind_of_leg(largest.account, discount_account)
+
+
+def _kind_of_leg(account: str, discount_account: str) -> str:
+    if account == discount_account:
+        return "discount"
+    return _KIND_BY_ROOT.get(account.split(account_lib.sep, 1)[0], "adjustment")
 
 
 _KIND_BY_ROOT = {"Assets": "payment", "Income": "credit-note", "Expenses": "write-off"}
@@ -182,16 +195,24 @@ def _apply_oldest_first(credit: Credit, book: _Book, day: datetime.date) -> None
 
 
 class _Builder:
-    def __init__(self, entries: Sequence[data.Directive], config: Config) -> None:
+    def __init__(
+        self, entries: Sequence[data.Directive], config: Config, amounts: Amounts
+    ) -> None:
         self.entries = entries
         self.config = config
+        self.amounts = amounts
         self.errors: list[Any] = []
         self.customers: dict[str, Customer] = {}
         self.named_terms: dict[str, str] = {}
         self.invoices: list[Invoice] = []
         self.credits: list[Credit] = []
         self.by_key: dict[tuple[str, str], Invoice] = {}
-        self.known_ids: dict[str, set[str]] = defaultdict(set)
+        # Invoice id -> the account invoicing it (a set when several do), from
+        # pass 1: a credit may name an invoice booked later in the file.
+        self.ids: dict[str, str | set[str]] = {}
+        # Invoice id -> the customer first invoicing it, as matching goes.
+        self.issuer: dict[str, str] = {}
+        self.duplicates: dict[tuple[str, str], int] = {}
         self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
         self.records: dict[str, list[Any]] = defaultdict(list)
         self.notes: list[records.Note] = []
@@ -213,6 +234,24 @@ class _Builder:
     def error(self, source: data.Meta, message: str, entry: Any) -> None:
         self.errors.append(ARError(source, message, entry))
 
+    def owns(self, account: str, invoice_id: str) -> bool:
+        """Whether `account` invoices `invoice_id` somewhere in the ledger."""
+        owner = self.ids.get(invoice_id)
+        return owner == account or (type(owner) is set and account in owner)
+
+    def owners(self, invoice_id: str) -> list[str]:
+        owner = self.ids.get(invoice_id)
+        if owner is None:
+            return []
+        return sorted(owner) if type(owner) is set else [owner]
+
+    def describe(self, account: str) -> str:
+        """A customer as a bookkeeper names it: "Maple Street Cafe
+        (Assets:Receivable:MapleCafe)"."""
+        customer = self.customers.get(account)
+        name = customer.name if customer else account_lib.leaf(account)
+        return f"{name} ({account})"
+
     # -- pass 1: customers, named terms, invoice ids -----------------------
 
     def scan(self) -> list[tuple[data.Transaction, list[tuple[int, str | None]]]]:
@@ -223,6 +262,7 @@ class _Builder:
             invoice id or None for credits) of its receivable postings.
         """
         is_receivable = self.is_receivable
+        ids = self.ids
         txns = []
         for entry in self.entries:
             if type(entry) is data.Transaction:
@@ -232,7 +272,11 @@ class _Builder:
                         continue
                     if posting.units.number > 0:
                         invoice_id = self.invoice_id(entry, posting)
-                        self.known_ids[posting.account].add(invoice_id)
+                        owner = ids.setdefault(invoice_id, posting.account)
+                        if owner != posting.account:
+                            if type(owner) is not set:
+                                owner = ids[invoice_id] = {owner}
+                            owner.add(posting.account)
                         marks.append((i, invoice_id))
                     else:
                         marks.append((i, None))
@@ -257,7 +301,11 @@ class _Builder:
     def add_customer(self, account: str, meta: data.Meta | None) -> None:
         meta = meta or {}
         limit = meta.get(META_CREDIT_LIMIT)
-        if limit is not None and not (isinstance(limit, Amount) and limit.number >= 0):
+        if limit is not None and not (
+            isinstance(limit, Amount)
+            and isinstance(limit.number, Decimal)
+            and limit.number >= 0
+        ):
             self.error(
                 meta,
                 f"{META_CREDIT_LIMIT} of {account} must be an amount "
@@ -384,7 +432,7 @@ class _Builder:
     ) -> datetime.date:
         try:
             computed = terms.due_date(txn.date) if terms else txn.date
-        except OverflowError:
+        except (OverflowError, ValueError):
             self.error(
                 _source(posting, txn), f"terms {terms.text} run past year 9999", txn
             )
@@ -410,16 +458,66 @@ class _Builder:
                 return value
         return computed
 
-    def charge(self, txn: data.Transaction, index: int, invoice_id: str) -> Invoice:
+    def is_debit_memo(self, txn: data.Transaction, posting: data.Posting) -> bool:
+        """Whether a charge says it adds to an invoice already issued
+        (`ar-kind: "debit-memo"` on the posting or its transaction)."""
+        kind = _meta_str(posting.meta, META_KIND)
+        source = _source(posting, txn)
+        if kind is None:
+            kind, source = _meta_str(txn.meta, META_KIND), txn.meta
+            if isinstance(kind, str) and kind in CREDIT_KINDS:
+                return False  # the transaction's kind is for its credits
+        if kind is None or (isinstance(kind, str) and kind == DEBIT_MEMO):
+            return kind is not None
+        self.error(
+            source,
+            f"ar-kind: {kind!r} on a charge: a positive posting to a customer is "
+            f'an invoice, or with ar-kind: "{DEBIT_MEMO}" adds to the invoice it '
+            "names",
+            txn,
+        )
+        return False
+
+    def charge(
+        self, txn: data.Transaction, index: int, invoice_id: str
+    ) -> Invoice | MemoMark:
         posting = txn.postings[index]
         account = posting.account
         if account not in self.customers or account in self.roots:
             self.customer(posting, txn)
         units = posting.units
+        source = _source(posting, txn)
         invoice = self.by_key.get((account, invoice_id))
+        memo = False
+        if invoice is not None and invoice.entry is not txn:
+            if self.is_debit_memo(txn, posting):
+                memo = True
+            else:
+                # The same id again: a typo must not merge two invoices.
+                n = self.duplicates[(account, invoice_id)] = (
+                    self.duplicates.get((account, invoice_id), 1) + 1
+                )
+                self.error(
+                    source,
+                    f"invoice {invoice_id} is already invoiced to "
+                    f"{self.describe(account)} on {invoice.date} "
+                    f"({_where(invoice.meta)}): give this invoice its own id, or "
+                    f'mark it ar-kind: "{DEBIT_MEMO}" if it adds to {invoice_id}; '
+                    f"booked as {invoice_id} ({n})",
+                    txn,
+                )
+                invoice_id = f"{invoice_id} ({n})"
+                invoice = None
+        elif invoice is None and self.is_debit_memo(txn, posting):
+            self.error(
+                source,
+                f'ar-kind: "{DEBIT_MEMO}" but {self.describe(account)} has no '
+                f"invoice {invoice_id} before {txn.date}: booked as a new invoice",
+                txn,
+            )
         if invoice is not None and invoice.currency != units.currency:
             self.error(
-                _source(posting, txn),
+                source,
                 f"currency {units.currency} does not match invoice {invoice_id} "
                 f"({invoice.currency}); booked as invoice "
                 f"{invoice_id}/{units.currency}",
@@ -427,8 +525,18 @@ class _Builder:
             )
             invoice_id = f"{invoice_id}/{units.currency}"
             invoice = self.by_key.get((account, invoice_id))
+            memo = invoice is not None
         book = self.books[(account, units.currency)]
         if invoice is None:
+            issuer = self.issuer.setdefault(invoice_id, account)
+            if issuer != account:
+                self.error(
+                    source,
+                    f"invoice id {invoice_id} is already used by "
+                    f"{self.describe(issuer)}: an invoice id names one customer's "
+                    "invoice",
+                    txn,
+                )
             terms, _ = self.terms_for(txn, posting)
             invoice = Invoice(
                 account,
@@ -438,34 +546,41 @@ class _Builder:
                 next(self.seq),
                 terms,
                 self.due_for(txn, posting, terms),
-                _source(posting, txn),
+                source,
                 txn,
             )
             self.by_key[(account, invoice_id)] = invoice
             self.invoices.append(invoice)
-        new = not invoice.first
-        if new:
-            invoice.first = units.number
-        elif invoice.memos is None:
-            invoice.memos = [(txn.date, units.number, txn.narration)]
+        made: Invoice | MemoMark = invoice
+        if not memo:
+            # The invoice, or another line of it in the same transaction.
+            invoice.first += units.number
         else:
-            invoice.memos.append((txn.date, units.number, txn.narration))
+            terms, _ = self.terms_for(txn, posting)
+            entry = Memo(
+                txn.date, units.number, txn.narration, self.due_for(txn, posting, terms)
+            )
+            if invoice.memos is None:
+                invoice.memos = [entry]
+            else:
+                invoice.memos.append(entry)
+            made = MemoMark(invoice, len(invoice.memos))
         invoice.open += units.number
         invoice.last_change = txn.date
-        book.queue(invoice, new)
+        book.queue(invoice, not memo)
         if book.pool or book.reserved:
             self.pay_from_pool(invoice, book, txn.date)
-        return invoice
+        return made
 
     def pay_from_pool(self, invoice: Invoice, book: _Book, day: datetime.date) -> None:
         """Apply waiting credits to a newly charged invoice, oldest credit first.
 
         Under `fifo` these are the unapplied credits; under `strict`, the
-        credits that named this invoice before it was issued (what is left of
-        them stays unapplied). Taking them in the order they were received keeps
-        the plugin idempotent: the `invoice:` it writes on a credit paid into
-        one later invoice names an invoice not issued at the credit's date, so
-        on a second run the credit waits in the same place.
+        credits that named this invoice, before it was issued or with money
+        left for its later debit memos. Taking them in the order they were
+        received keeps the plugin idempotent: the `invoice:` it writes on a
+        credit paid into one later invoice names an invoice not issued at the
+        credit's date, so on a second run the credit waits in the same place.
         """
         if self.fifo:
             pool = book.pool
@@ -475,10 +590,16 @@ class _Builder:
                 if credit.remaining <= 0:
                     pool.pop()
             return
-        for credit in book.reserved.pop(invoice.id, ()):
+        waiting = book.reserved.get(invoice.id)
+        if not waiting:
+            return
+        for credit in waiting:
             _apply(credit, invoice, day)
-            if credit.remaining > 0:
-                book.pool.push(credit, False)
+        left = [credit for credit in waiting if credit.remaining > 0]
+        if left:
+            book.reserved[invoice.id] = left
+        else:
+            del book.reserved[invoice.id]
 
     def named_invoices(
         self, txn: data.Transaction, posting: data.Posting
@@ -490,19 +611,26 @@ class _Builder:
         explicit = self.invoice_ref(txn, posting)
         if explicit is not None:
             value, src = explicit
-            if value in self.known_ids[account]:
+            if self.owns(account, value):
                 named = [value]
             else:
+                others = self.owners(value)
+                whose = (
+                    f"an invoice of {', '.join(map(self.describe, others))}, not of "
+                    f"{self.describe(account)}"
+                    if others
+                    else f"not an invoice of {self.describe(account)}"
+                )
                 self.error(
                     src,
-                    f"invoice {value!r} named by this credit is not an invoice of "
-                    f"{account}; applied as if it named none",
+                    f"invoice {value} named by this credit is {whose}; applied as "
+                    "if it named none",
                     txn,
                 )
         else:
-            named = sorted(
-                link for link in txn.links if link in self.known_ids[account]
-            )
+            named = sorted(link for link in txn.links if self.owns(account, link))
+            if len(named) < len(txn.links):
+                self.check_links(txn, posting)
 
         issued: list[Invoice] = []
         future: list[str] = []
@@ -521,6 +649,27 @@ class _Builder:
                 issued.append(invoice)
         issued.sort(key=lambda inv: (inv.date, inv.seq))
         return issued, future
+
+    def check_links(self, txn: data.Transaction, posting: data.Posting) -> None:
+        """A link naming another customer's invoice, in a transaction that does
+        not touch that customer, is a mistake: the payment went to the wrong
+        account, or the link is a typo. (Links that name no invoice at all
+        serve other purposes.)"""
+        account = posting.account
+        touched = {p.account for p in txn.postings}
+        for link in sorted(txn.links):
+            if self.owns(account, link):
+                continue
+            others = [a for a in self.owners(link) if a not in touched]
+            if others and len(others) == len(self.owners(link)):
+                self.error(
+                    _source(posting, txn),
+                    f"{link} is an invoice of "
+                    f"{', '.join(map(self.describe, others))}, not of "
+                    f"{self.describe(account)}; this credit was applied as if it "
+                    "named none",
+                    txn,
+                )
 
     def credit(self, txn: data.Transaction, index: int) -> Credit:
         posting = txn.postings[index]
@@ -545,7 +694,10 @@ class _Builder:
             txn.date,
             next(self.seq),
             amount,
-            kind or credit_kind(txn, posting, self.is_receivable),
+            kind
+            or credit_kind(
+                txn, posting, self.is_receivable, self.config.discount_account
+            ),
             named,
             _source(posting, txn),
             txn,
@@ -556,14 +708,17 @@ class _Builder:
 
         for invoice in issued:
             _apply(credit, invoice, txn.date)
-        if future and credit.remaining > 0 and not self.fifo:
-            # Under `strict`, a credit naming an invoice not issued yet waits
-            # for it. Under `fifo` it names nothing until then: as of its date
-            # the invoice does not exist, and the aging of a past date must
-            # not depend on what came later.
-            book.reserved[future[0]].append(credit)
-        else:
+        if self.fifo or credit.remaining <= 0 or not named:
+            # Under `fifo` a credit naming an invoice not issued yet names
+            # nothing until then: as of its date the invoice does not exist,
+            # and the aging of a past date must not depend on what came later.
             self.settle(credit, book, txn.date)
+        else:
+            # Under `strict` what is left waits for the invoices it names: one
+            # not issued yet, or the later debit memos of one that is.
+            for invoice_id in named:
+                book.reserved[invoice_id].append(credit)
+            book.pool.push(credit, True)
         return credit
 
     def checked_kind(self, txn: data.Transaction, posting: data.Posting) -> str | None:
@@ -571,10 +726,17 @@ class _Builder:
         kind, source = _meta_str(posting.meta, META_KIND), _source(posting, txn)
         if kind is None:
             kind, source = _meta_str(txn.meta, META_KIND), txn.meta
+            if isinstance(kind, str) and kind == DEBIT_MEMO:
+                return None  # the transaction's kind is for its charges
         if kind is not None and (not isinstance(kind, str) or kind not in CREDIT_KINDS):
             self.error(
                 source,
-                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}",
+                f"ar-kind: {kind!r} is not one of {', '.join(CREDIT_KINDS)}"
+                + (
+                    f' ("{DEBIT_MEMO}" marks a charge, not a credit)'
+                    if isinstance(kind, str) and kind == DEBIT_MEMO
+                    else ""
+                ),
                 txn,
             )
             return None
@@ -594,11 +756,12 @@ class _Builder:
             if isinstance(entry, data.Note):
                 if entry.account in self.customers:
                     self.notes.append(records.parse_note(entry))
-            elif (
-                isinstance(entry, data.Custom)
-                and entry.type in records.AR_TYPES
-                and entry.type != "ar-terms"
-            ):
+            elif isinstance(entry, data.Custom) and entry.type.startswith("ar-"):
+                if entry.type == "ar-terms":
+                    continue  # read in pass 1
+                if entry.type not in records.AR_TYPES:
+                    self.errors.append(records.unknown_type(entry))
+                    continue
                 record, err = records.parse_custom(entry)
                 if err:
                     self.errors.append(err)
@@ -614,10 +777,15 @@ class _Builder:
                     continue
                 invoice_id = getattr(record, "invoice", None)
                 if invoice_id is not None and (account, invoice_id) not in self.by_key:
+                    others = [a for a in self.owners(invoice_id) if a != account]
+                    whose = (
+                        f"an invoice of {', '.join(map(self.describe, others))}, "
+                        f"not of {self.describe(account)}"
+                        if others
+                        else f"not an invoice of {self.describe(account)}"
+                    )
                     self.error(
-                        entry.meta,
-                        f"{entry.type}: {invoice_id!r} is not an invoice of {account}",
-                        entry,
+                        entry.meta, f"{entry.type}: {invoice_id} is {whose}", entry
                     )
                     continue
                 self.records[entry.type].append(record)
@@ -627,8 +795,8 @@ class _Builder:
         self.match(txns)
         touched = [txn for txn, _ in txns]
         del txns  # the marks are in `made` now
-        self.known_ids = defaultdict(set)  # needed no more; free it early
         self.collect_records()
+        self.ids = {}  # needed no more; free it early
         return Index(
             config=self.config,
             customers=self.customers,
@@ -641,19 +809,31 @@ class _Builder:
             touched=touched,
             made=self.made,
             invoices_by_key=self.by_key,
+            amounts=self.amounts,
         )
 
 
-def build_index(entries: Sequence[data.Directive], config: Config) -> Index:
+def _where(meta: data.Meta | None) -> str:
+    meta = meta or {}
+    return f"{meta.get('filename', '<unknown>')}:{meta.get('lineno', 0)}"
+
+
+def build_index(
+    entries: Sequence[data.Directive],
+    config: Config,
+    dcontext: DisplayContext | None = None,
+) -> Index:
     """Build the open-item index of a ledger.
 
     Args:
         entries: The ledger's entries, sorted as the loader returns them.
         config: The plugin configuration.
+        dcontext: The ledger's display context (`options_map["dcontext"]`):
+            the precision of each currency, for amounts the engine computes.
 
     Returns:
         The index; its `errors` lists every problem found, each naming the
         file and line of the offending entry or posting.
     """
     with gc_paused():
-        return _Builder(entries, config).build()
+        return _Builder(entries, config, Amounts(dcontext)).build()

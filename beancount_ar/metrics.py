@@ -117,8 +117,13 @@ def metrics(
         s.begin += invoice.open_at(start)
         left = invoice.open_at(end)
         s.end += left
-        if invoice.due >= end:
-            s.current += left
+        if not invoice.memos:
+            if invoice.due >= end:
+                s.current += left
+        else:  # each debit memo is due on its own date
+            s.current += sum(
+                (p.open for p in invoice.parts_at(end) if p.due >= end), ZERO
+            )
         s.sales += invoice.amount_at(end) - invoice.amount_at(start)
         for app in invoice.applications:
             if start < app.date <= end and app.credit.kind == "payment":

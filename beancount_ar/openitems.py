@@ -24,9 +24,8 @@ from beancount.core.amount import Amount
 
 from beancount_ar import records
 from beancount_ar.config import Config
+from beancount_ar.money import ZERO, Amounts
 from beancount_ar.terms import Terms
-
-ZERO = Decimal(0)
 
 # Metadata keys read from the ledger and written by the plugin.
 META_INVOICE = "invoice"
@@ -40,8 +39,11 @@ META_CREDIT_LIMIT = "credit-limit"
 META_EMAIL = "email"
 META_ADDRESS = "address"
 
-#: Credit kinds, guessed from the other leg or set with `ar-kind:`.
-CREDIT_KINDS = ("payment", "credit-note", "write-off", "adjustment")
+#: Credit kinds, guessed from the other leg or set with `ar-kind:`. A
+#: `discount` is a credit whose other leg is the configured discount account.
+CREDIT_KINDS = ("payment", "credit-note", "write-off", "discount", "adjustment")
+#: The `ar-kind:` of a positive posting that adds to an invoice already issued.
+DEBIT_MEMO = "debit-memo"
 
 
 MEMO_LIMIT = 100_000
@@ -63,6 +65,33 @@ class Customer(NamedTuple):
     email: str | None
     address: str | None
     meta: data.Meta
+
+
+class Memo(NamedTuple):
+    """A debit memo: a later charge added to an invoice, due on its own date."""
+
+    date: datetime.date
+    amount: Decimal
+    narration: str
+    due: datetime.date
+
+
+class Part(NamedTuple):
+    """One charge of an invoice (the invoice itself, or a debit memo) with what
+    is still open of it. Credits pay an invoice's charges oldest first."""
+
+    memo: int  # 0 for the invoice itself, k for its k-th debit memo
+    date: datetime.date
+    due: datetime.date
+    amount: Decimal
+    open: Decimal
+
+
+class MemoMark(NamedTuple):
+    """What a debit memo's posting made: the k-th memo of an invoice."""
+
+    invoice: Invoice
+    memo: int
 
 
 class Application(NamedTuple):
@@ -91,8 +120,7 @@ class Invoice:
     meta: data.Meta
     entry: data.Transaction
     first: Decimal = ZERO  # the amount of the first posting
-    # Later debit memos: (date, amount, narration).
-    memos: list[tuple[datetime.date, Decimal, str]] | None = None
+    memos: list[Memo] | None = None  # later debit memos, in ledger order
     applications: list[Application] = dataclasses.field(default_factory=list)
     open: Decimal = ZERO  # open amount after the whole ledger
     last_change: datetime.date | None = None  # last charge or application
@@ -102,7 +130,7 @@ class Invoice:
     def amount(self) -> Decimal:
         if not self.memos:
             return self.first
-        return self.first + sum((memo[1] for memo in self.memos), ZERO)
+        return self.first + sum((memo.amount for memo in self.memos), ZERO)
 
     @property
     def discount_date(self) -> datetime.date | None:
@@ -117,7 +145,7 @@ class Invoice:
             return ZERO
         if not self.memos:
             return self.first
-        return self.first + sum((m[1] for m in self.memos if m[0] <= day), ZERO)
+        return self.first + sum((m.amount for m in self.memos if m.date <= day), ZERO)
 
     def settled_by(self, day: datetime.date) -> bool:
         """Charged and paid in full on or before `day`, never to change."""
@@ -133,6 +161,29 @@ class Invoice:
             return self.open
         paid = sum((a.amount for a in self.applications if a.date <= day), ZERO)
         return self.amount_at(day) - paid
+
+    def parts_at(self, day: datetime.date) -> list[Part]:
+        """The charges open on `day`, each with its own due date: what was
+        paid goes to the invoice first, then to its debit memos in order."""
+        left = self.open_at(day)
+        if left <= 0:
+            return []
+        if not self.memos:
+            return [Part(0, self.date, self.due, self.first, left)]
+        charges = [Part(0, self.date, self.due, self.first, ZERO)]
+        charges += [
+            Part(k, m.date, m.due, m.amount, ZERO)
+            for k, m in enumerate(self.memos, 1)
+            if m.date <= day
+        ]
+        paid = sum((c.amount for c in charges), ZERO) - left
+        parts = []
+        for charge in charges:
+            taken = min(paid, charge.amount)
+            paid -= taken
+            if charge.amount > taken:
+                parts.append(charge._replace(open=charge.amount - taken))
+        return parts
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -183,8 +234,9 @@ class Index:
     # or credit made by each of their receivable postings, in the same order
     # (two flat lists: a few bytes per posting on a large ledger).
     touched: list[data.Transaction]
-    made: list[Invoice | Credit]
+    made: list[Invoice | MemoMark | Credit]
     invoices_by_key: dict[tuple[str, str], Invoice]
+    amounts: Amounts = dataclasses.field(default_factory=Amounts)
     _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
     _memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
 

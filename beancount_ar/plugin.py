@@ -58,6 +58,7 @@ from beancount_ar.openitems import (
     Credit,
     Index,
     Invoice,
+    MemoMark,
     gc_paused,
     is_ar_posting,
 )
@@ -156,7 +157,7 @@ def receivables(
     """
     try:
         config, errors = parse_config(config_str)
-        index = build_index(entries, config)
+        index = build_index(entries, config, options_map.get("dcontext"))
         annotated = annotate(entries, index)
         if _keeping:
             _remember(options_map, config_str, index)
@@ -182,6 +183,15 @@ def _invoice_meta(meta: dict[str, Any], invoice: Invoice) -> None:
     if invoice.terms is not None and invoice.terms.discount_pct is not None:
         meta[META_DISCOUNT_DATE] = invoice.discount_date
         meta[META_DISCOUNT_PCT] = invoice.terms.discount_pct
+
+
+def _memo_meta(meta: dict[str, Any], mark: MemoMark) -> None:
+    """A debit memo: its invoice's id and terms, and its own due date."""
+    invoice = mark.invoice
+    meta[META_INVOICE] = invoice.id
+    if invoice.terms is not None:
+        meta[META_TERMS] = invoice.terms.text
+    meta[META_DUE] = invoice.memos[mark.memo - 1].due
 
 
 def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
@@ -214,7 +224,7 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
 
 def _annotated(
     txn: data.Transaction,
-    made: Iterator[Invoice | Credit],
+    made: Iterator[Invoice | MemoMark | Credit],
     is_receivable: Callable[[str], bool],
 ) -> data.Transaction:
     """A copy of a transaction with the metadata written on its receivable
@@ -229,6 +239,8 @@ def _annotated(
         meta = dict(posting.meta or {})
         if type(item) is Invoice:
             _invoice_meta(meta, item)
+        elif type(item) is MemoMark:
+            _memo_meta(meta, item)
         else:
             _credit_meta(meta, item)
         # Built directly: namedtuple._replace is several times slower.
@@ -246,5 +258,6 @@ def _annotated(
     )  # fmt: skip
     # The index now points at the annotated transaction, not the original.
     for item in items:
-        item.entry = new
+        if type(item) is not MemoMark:
+            item.entry = new
     return new

@@ -8,6 +8,7 @@ into an error naming its file and line when its values have the wrong shape.
 from __future__ import annotations
 
 import datetime
+import difflib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -277,4 +278,17 @@ def parse_note(entry: data.Note) -> Note:
         contact if isinstance(contact, str) else None,
         channel if isinstance(channel, str) else None,
         meta,
+    )
+
+
+def unknown_type(entry: data.Custom) -> RecordError:
+    """The error for a `custom "ar-..."` directive of a type that does not exist."""
+    known = sorted(AR_TYPES)
+    close = difflib.get_close_matches(entry.type, known, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else ""
+    return RecordError(
+        entry.meta,
+        f'unknown directive custom "{entry.type}"{hint} '
+        f"(the types are {', '.join(known)})",
+        entry,
     )

@@ -23,8 +23,8 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from beancount_ar import documents, statements, worklist
-from beancount_ar.openitems import ZERO, Index
+from beancount_ar import documents, statements, status, worklist
+from beancount_ar.openitems import Index
 
 #: SMTP line endings; headers are not folded before 998 characters, so that
 #: a long subject stays on its own line.
@@ -68,24 +68,50 @@ def _address(name: str, addr: str) -> Address:
 def context(
     index: Index, item: worklist.WorkItem, as_of: datetime.date
 ) -> dict[str, Any]:
-    """What the reminder templates see (documented in the README)."""
+    """What the reminder templates see (documented in the README).
+
+    Every claim a template can make is true on `as_of`: the invoices are all
+    the customer's overdue ones that are neither disputed nor an earned
+    discount (the worklist's), their total is the worklist's overdue, the
+    credit hold is said to be on only when it is, or to come only on the day
+    it would start, and earlier reminders are mentioned only when a note
+    records one.
+    """
     statement = statements.statement(index, item.account, as_of)
-    wanted = {invoice.id for invoice in item.invoices}
-    lines = []
-    total: dict[str, Decimal] = {}
-    for section in statement.sections:
-        for line in section.open_lines:
-            if line.invoice in wanted and line.days_overdue > 0:
-                lines.append(_Line(*line, currency=section.currency))
-                total[section.currency] = total.get(section.currency, ZERO) + line.open
+    lines = [
+        _Line(
+            late.invoice.id,
+            late.item.date,
+            late.item.due,
+            late.item.days_overdue,
+            late.item.bucket,
+            late.item.description,
+            late.item.amount,
+            late.item.open,
+            late.invoice.currency,
+            late.level,
+        )
+        for late in sorted(item.invoices, key=lambda late: -late.item.days_overdue)
+    ]
+    oldest = max((line.days_overdue for line in lines), default=0)
+    first_due = min((line.due for line in lines), default=as_of)
+    reminded = any(
+        first_due < note.date <= as_of for note in index.notes_for(item.account)
+    )
     days = PAY_WITHIN.get(item.level or "", DEFAULT_PAY_WITHIN)
+    hold_from = None if item.hold.on else status.hold_from(index, item.account, as_of)
+    levels = dict(index.config.escalation)
     return {
         **statement_context(statement),
         "level": item.level or "reminder",
         "contact": item.contact,
         "invoices": lines,
-        "total_overdue": total,
+        "total_overdue": dict(item.overdue),
+        "oldest_days": oldest,
+        "reminded": reminded,
         "hold": item.hold,
+        "hold_from": hold_from,
+        "agency": "agency" in levels,
         "pay_by": as_of + datetime.timedelta(days=days),
         "as_of": as_of,
     }
@@ -101,6 +127,28 @@ class _Line(NamedTuple):
     amount: Decimal
     open: Decimal
     currency: str
+    level: str | None
+
+
+#: What the note logged for a sent reminder calls it, by level.
+SENT_AS = {
+    "reminder": "payment reminder",
+    "second-notice": "second notice",
+    "manager": "past-due letter to the A/P manager",
+    "owner": "owner's letter",
+    "final-demand": "final demand",
+    "agency": "notice before referral to a collection agency",
+}
+
+
+def note_text(reminder: Reminder) -> str:
+    """The note that records a sent reminder: "Emailed second notice for
+    INV-1, INV-2; statement attached"."""
+    level = reminder.level or "reminder"
+    what = SENT_AS.get(level) or (
+        level if level.endswith("reminder") else f"{level} reminder"
+    )
+    return f"Emailed {what} for {', '.join(reminder.invoices)}; statement attached"
 
 
 def statement_context(statement: statements.Statement) -> dict[str, Any]:
@@ -136,9 +184,9 @@ def build(
     company = statements.company(index, as_of)
     sender = sender or (company.email if company else None)
     for item in worklist.worklist(index, as_of).items:
-        if item.reason != worklist.ESCALATION:
+        if worklist.ESCALATION not in item.kinds or not item.invoices:
             continue
-        ids = tuple(invoice.id for invoice in item.invoices)
+        ids = tuple(dict.fromkeys(late.invoice.id for late in item.invoices))
         name = item.contact.name if item.contact else item.customer
         if not item.email:
             reminders.append(

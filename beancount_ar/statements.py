@@ -94,7 +94,9 @@ def _activity(
     for invoice in index.invoices_for(account):
         text = invoice.entry.narration
         charges = [(invoice.date, invoice.first, "invoice", text)]
-        charges += [(d, n, "debit-memo", t) for d, n, t in invoice.memos or ()]
+        charges += [
+            (m.date, m.amount, "debit-memo", m.narration) for m in invoice.memos or ()
+        ]
         for day, number, kind, description in charges:
             if start <= day <= end:
                 moves.setdefault(invoice.currency, []).append(
@@ -156,11 +158,11 @@ def statement(
         lines = [
             OpenLine(
                 i.invoice.id,
-                i.invoice.date,
-                i.invoice.due,
+                i.date,
+                i.due,
                 i.days_overdue,
                 i.bucket,
-                i.invoice.entry.narration,
+                i.description,
                 i.amount,
                 i.open,
             )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
 from beancount_ar import records
 from beancount_ar.config import Config
+from beancount_ar.money import Amounts
 from beancount_ar.openitems import ZERO, Index, Invoice
 
 PENDING, KEPT, BROKEN = "pending", "kept", "broken"
@@ -93,14 +96,32 @@ def promise_status(
 def promise_for(
     index: Index, invoice: Invoice, as_of: datetime.date
 ) -> PromiseStatus | None:
-    """The latest promise covering `invoice` (or its whole account)."""
+    """The latest promise covering `invoice` (or its whole account).
+
+    A promise concerns what was open when it was made: one made before the
+    invoice existed never covers it.
+    """
     latest = None
     for record in index.records_for("ar-promise", invoice.account):
         if record.date > as_of:
             break
-        if record.invoice in (None, invoice.id):
+        if record.invoice in (None, invoice.id) and record.date >= invoice.date:
             latest = record
     return promise_status(index, latest, as_of) if latest else None
+
+
+def pending_promises(
+    index: Index, account: str, as_of: datetime.date
+) -> list[PromiseStatus]:
+    """The customer's promises not yet due, kept or broken, soonest first."""
+    found = []
+    for record in index.records_for("ar-promise", account):
+        if record.date > as_of:
+            break
+        state = promise_status(index, record, as_of)
+        if state.status == PENDING:
+            found.append(state)
+    return sorted(found, key=lambda p: p.promise.by)
 
 
 def last_note(index: Index, account: str, as_of: datetime.date) -> records.Note | None:
@@ -129,19 +150,15 @@ def open_followups(
 
 # -- contacts ---------------------------------------------------------------
 
-#: Role words by tier, matched case-insensitively anywhere in the role.
-CLERK = ("clerk", "a/p", "ap ", "accounts payable", "billing", "bookkeeper")
-MANAGER = ("manager", "controller", "finance", "cfo", "treasurer")
-OWNER = ("owner", "ceo", "president", "founder", "principal", "director")
-
-#: Whom to ask for at each escalation level, in order of preference.
+#: Whom to ask for at each escalation level: the customer's people by tier
+#: (config `roles`), in order of preference.
 ASK_FOR = {
-    "reminder": (CLERK, MANAGER, OWNER),
-    "second-notice": (CLERK, MANAGER, OWNER),
-    "manager": (MANAGER, OWNER, CLERK),
-    "owner": (OWNER, MANAGER, CLERK),
-    "final-demand": (OWNER, MANAGER, CLERK),
-    "agency": (OWNER, MANAGER, CLERK),
+    "reminder": ("clerk", "manager", "owner"),
+    "second-notice": ("clerk", "manager", "owner"),
+    "manager": ("manager", "owner", "clerk"),
+    "owner": ("owner", "manager", "clerk"),
+    "final-demand": ("owner", "manager", "clerk"),
+    "agency": ("owner", "manager", "clerk"),
 }
 
 #: Levels at which the seller's owner, not the bookkeeper, makes the call.
@@ -159,9 +176,17 @@ def contacts(index: Index, account: str, as_of: datetime.date) -> list[records.C
     return list(latest.values())
 
 
-def _rank(role: str, tier: tuple[str, ...]) -> bool:
-    role = f"{role.casefold()} "
-    return any(word in role for word in tier)
+def role_tier(role: str, config: Config) -> str | None:
+    """Who a role says someone is: "owner", "manager", "clerk", or None.
+
+    Words are matched whole ("A/P Manager" is a manager, "Finance Director" a
+    manager, "Managing Director" an owner), in the order of `config.roles`.
+    """
+    text = " " + " ".join(re.findall(r"[\w/&]+", role.casefold())) + " "
+    for tier, words in config.roles:
+        if any(f" {word} " in text for word in words):
+            return tier
+    return None
 
 
 def contact_for(
@@ -171,13 +196,10 @@ def contact_for(
     people = contacts(index, account, as_of)
     if not people:
         return None
-    tiers = ASK_FOR.get(level or "reminder", ASK_FOR["reminder"])
-    for tier in tiers:
-        for person in people:
-            # A manager tier must not pick "A/P Clerk" through "a/p".
-            if _rank(person.role, tier) and not (
-                tier is CLERK and _rank(person.role, MANAGER)
-            ):
+    tiers = [role_tier(person.role, index.config) for person in people]
+    for wanted in ASK_FOR.get(level or "reminder", ASK_FOR["reminder"]):
+        for person, tier in zip(people, tiers, strict=True):
+            if tier == wanted:
                 return person
     return people[0]
 
@@ -227,24 +249,47 @@ def _hold(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
         owed = balance(index, account, as_of).get(limit.currency, ZERO)
         if owed > limit.number:
             reasons.append(f"over credit limit {limit.number:,} {limit.currency}")
-    # More than hold_days past due: due before this day (a date comparison,
-    # cheap enough for every invoice of a customer with years of history).
-    cutoff = as_of - datetime.timedelta(days=index.config.hold_days)
-    late = [
-        invoice
-        for invoice in index.invoices_for(account)
-        if invoice.due < cutoff
-        and invoice.date <= as_of
-        and invoice.open_at(as_of) > 0
-        and dispute_for(index, invoice, as_of) is None
-    ]
-    if late:
-        worst = max(late, key=lambda inv: (as_of - inv.due).days)
+    # More than hold_days past due.
+    oldest = _oldest_due(index, account, as_of)
+    days = (as_of - oldest[1]).days if oldest else 0
+    if oldest is not None and days > index.config.hold_days:
         reasons.append(
-            f"{worst.id} is {(as_of - worst.due).days} days past due "
+            f"{oldest[0].id} is {days} days past due "
             f"(hold after {index.config.hold_days})"
         )
     return HoldStatus(bool(reasons), tuple(reasons))
+
+
+def _oldest_due(
+    index: Index, account: str, as_of: datetime.date
+) -> tuple[Invoice, datetime.date] | None:
+    """The customer's undisputed charge open the longest on `as_of` (an
+    earned discount is not owed), with its due date."""
+    oldest = None
+    for invoice in index.invoices_for(account):
+        if invoice.date > as_of or (oldest is not None and invoice.due >= oldest[1]):
+            continue  # a date comparison first: cheap on years of history
+        left = invoice.open_at(as_of)
+        if left <= 0 or earned_discount(invoice, as_of, index.amounts):
+            continue
+        if dispute_for(index, invoice, as_of) is not None:
+            continue
+        due = invoice.parts_at(as_of)[0].due if invoice.memos else invoice.due
+        if oldest is None or due < oldest[1]:
+            oldest = (invoice, due)
+    return oldest
+
+
+def hold_from(index: Index, account: str, as_of: datetime.date) -> datetime.date | None:
+    """The day the automatic hold for lateness starts if nothing is paid: the
+    day after the oldest undisputed charge passes `hold_days` past due."""
+    oldest = _oldest_due(index, account, as_of)
+    if oldest is None:
+        return None
+    try:
+        return oldest[1] + datetime.timedelta(days=index.config.hold_days + 1)
+    except OverflowError:
+        return None
 
 
 # -- payment plans ----------------------------------------------------------
@@ -256,14 +301,15 @@ class PlanStatus(NamedTuple):
     paid: Decimal  # credits since the plan's date
     missed_since: datetime.date | None  # the first instalment not covered
     status: str  # "on track", "behind" or "completed"
+    next: tuple[datetime.date, Decimal] | None  # the next instalment after as-of
 
 
-def instalments(plan: records.Plan) -> list[tuple[datetime.date, Decimal]]:
-    """The plan's instalment dates and amounts; the last takes the rounding."""
+def instalments(plan: records.Plan) -> Iterator[tuple[datetime.date, Decimal]]:
+    """The plan's instalment dates and amounts, in order; the last takes the
+    rounding. A generator: callers stop at the date they need."""
     number = plan.amount.number
     quantum = Decimal(1).scaleb(number.as_tuple().exponent)
     each = (number / plan.count).quantize(quantum)
-    result = []
     for k in range(plan.count):
         if plan.frequency == "weekly":
             day = plan.first + datetime.timedelta(weeks=k)
@@ -273,8 +319,7 @@ def instalments(plan: records.Plan) -> list[tuple[datetime.date, Decimal]]:
             last = calendar.monthrange(year, month % 12 + 1)[1]
             day = datetime.date(year, month % 12 + 1, min(plan.first.day, last))
         amount = each if k < plan.count - 1 else number - each * (plan.count - 1)
-        result.append((day, amount))
-    return result
+        yield day, amount
 
 
 def plan_for(index: Index, account: str, as_of: datetime.date) -> PlanStatus | None:
@@ -297,22 +342,63 @@ def plan_for(index: Index, account: str, as_of: datetime.date) -> PlanStatus | N
     )
     due = ZERO
     missed = None
-    for day, amount in instalments(plan):
-        if day > as_of:
-            break
-        due += amount
-        if paid < due and missed is None:
-            missed = day
+    upcoming = None
+    try:
+        for day, amount in instalments(plan):
+            if day > as_of:
+                upcoming = (day, amount)
+                break
+            due += amount
+            if paid < due and missed is None:
+                missed = day
+    except (OverflowError, ValueError):  # instalments run past year 9999
+        pass
     if paid >= plan.amount.number:
-        state = "completed"
+        state, upcoming = "completed", None
     elif missed is not None:
         state = "behind"
     else:
         state = "on track"
-    return PlanStatus(plan, due, paid, missed, state)
+    return PlanStatus(plan, due, paid, missed, state, upcoming)
 
 
 # -- early-payment discounts ------------------------------------------------
+
+
+def earned_discount(
+    invoice: Invoice, as_of: datetime.date, amounts: Amounts
+) -> Decimal | None:
+    """The early-payment discount a customer earned and the books have not
+    recorded yet, if that is all that is open of the invoice.
+
+    Earned when credits dated on or before the discount date leave open
+    exactly the discount: the invoice amount x pct, at the ledger's precision
+    (rounded half up, or down as many customers compute it). Nothing open
+    may have changed since the discount date.
+    """
+    terms = invoice.terms
+    if terms is None or terms.discount_pct is None or invoice.date > as_of:
+        return None
+    last_day = invoice.discount_date
+    if last_day is None:
+        return None
+    left = invoice.open_at(as_of)
+    if left <= 0:
+        return None
+    day = min(as_of, last_day)
+    if not any(a.date <= day for a in invoice.applications):
+        return None  # nothing was paid in time
+    if invoice.open_at(day) != left:
+        return None  # paid or charged again after the discount date
+    exact = invoice.amount_at(day) * terms.discount_pct / 100
+    currency = invoice.currency
+    if left in (
+        exact,
+        amounts.rounded(exact, currency),
+        amounts.rounded(exact, currency, down=True),
+    ):
+        return left
+    return None
 
 
 def unearned_discount(invoice: Invoice, as_of: datetime.date) -> Decimal | None:

@@ -1,15 +1,32 @@
 """Payment terms: parse the text a bookkeeper writes, compute due and discount dates.
 
-Grammar (case-insensitive, spaces optional):
+Grammar (case-insensitive, spaces optional), with the normalised text each
+form is shown as (`Terms.text`):
 
-    Net 30 | N30 | Net30           due 30 days after the invoice date
-    Due on receipt | COD | CIA     due on the invoice date
-    Net 0                          due on the invoice date
-    2/10 Net 30 | 1.5/15 Net 45    2 % off if paid in full within 10 days
-    Net 15 EOM | EOM               count from the last day of the invoice month
-    2/10 Net 30 EOM                discount and net both counted from month end
-    10th Prox | Prox 10            due on day 10 of the next month
-    30                             a bare number (metadata `terms: 30`) is Net 30
+    Net 30 | N30 | Net30 | n/30 | Net 30 days           -> Net 30
+    30  (a bare number, as metadata `terms: 30` gives)  -> Net 30
+    Net 0                                               -> Net 0
+    Due on receipt | Upon receipt | Payable on receipt
+      | Due upon receipt | Receipt                      -> Due on receipt
+    COD | C.O.D. | Cash on delivery                     -> COD
+    CIA | Cash in advance                               -> CIA
+    2/10 Net 30 | 2/10, n/30 | 2/10 N/30 | 2/10,net 30
+      | 2% 10 Net 30 | 2%/10 net 30 | 2% 10 days net 30 -> 2/10 Net 30
+    1.5/15 n/45                                         -> 1.5/15 Net 45
+    Net 15 EOM | Net 15 days EOM                        -> Net 15 EOM
+    EOM | Net EOM                                       -> EOM
+    2/10 Net 30 EOM | 2/10 n/30 EOM                     -> 2/10 Net 30 EOM
+    10th Prox | Prox 10 | 10 Prox | 10th of next month
+      | Net 10th of next month
+      | 10th of the following month                     -> 10th Prox
+
+"2/10 Net 30" is 2 % off if paid in full within 10 days, else due in 30.
+EOM counts the days (net and discount) from the last day of the invoice
+month; "10th Prox" is due on day 10 of the month after the invoice.
+
+The text is first reduced to a canonical key (casefolded, no spaces, commas or
+stray dots; "2%" -> "2/", "n/30" -> "net30", "days" dropped, "of next month"
+-> "prox") and the key is then matched against the few patterns below.
 
 Named terms (`custom "ar-terms" "Wholesale" "2/10 Net 45"`) are looked up by
 name, case-insensitively, before the grammar is tried.
@@ -24,7 +41,27 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
-EXAMPLES = '"Net 30", "2/10 Net 30", "Due on receipt", "Net 15 EOM", "10th Prox"'
+#: Forms shown when terms are not understood (each parses; see the grammar).
+ACCEPTED_FORMS = (
+    "Net 30",
+    "N30",
+    "Net 30 days",
+    "2/10 Net 30",
+    "2/10, n/30",
+    "2% 10 Net 30",
+    "Net 15 EOM",
+    "EOM",
+    "10th Prox",
+    "Net 10th of next month",
+    "Due on receipt",
+    "Upon receipt",
+    "COD",
+    "CIA",
+)
+EXAMPLES = ", ".join(f'"{form}"' for form in ACCEPTED_FORMS)
+_ACCEPTED = (
+    f'accepted: {EXAMPLES}, a named term from custom "ar-terms", or a number of days'
+)
 MAX_DAYS = 3660  # ten years: anything longer is a typo, and would overflow dates
 
 
@@ -81,22 +118,50 @@ def _clamped(year: int, month: int, day: int) -> datetime.date:
     return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
+# Rewrites, applied in order, from the text as written to a canonical key.
+_REWRITES = (
+    (re.compile(r"\s+"), ""),  # spaces are optional
+    (re.compile(r",(?!\d)|\.(?!\d)"), ""),  # "2/10, n/30", "C.O.D."
+    (re.compile(r"(\d)%/?"), r"\1/"),  # "2% 10", "2%/10" -> "2/10"
+    (re.compile(r"n(?:et)?/?(?=\d)"), "net"),  # "N30", "n/30" -> "net30"
+    (re.compile(r"(net|/)(\d+)days?"), r"\1\2"),  # "Net 30 days", "2% 10 days"
+    (
+        re.compile(
+            r"^(?:net)?(\d+)(st|nd|rd|th)?(?:of)?(?:the)?(?:next|following)month$"
+        ),
+        r"\1\2prox",  # "Net 10th of next month" -> "10thprox"
+    ),
+)
 _NUM = r"\d+(?:\.\d+)?"
 _NET = re.compile(
     rf"""^(?:(?P<pct>{_NUM})/(?P<ddays>\d+))?      # optional 2/10
-         (?:net|n)(?P<net>\d+)                     # Net 30, N30
+         net(?P<net>\d+)                          # Net 30
          (?P<eom>eom)?$""",
     re.VERBOSE,
 )
 _EOM = re.compile(r"^(?:net)?eom$")
 _PROX = re.compile(r"^(?:(?P<a>\d+)(?:st|nd|rd|th)?prox|prox(?P<b>\d+))$")
 _RECEIPT = {
-    "dueonreceipt": "Due on receipt",
-    "onreceipt": "Due on receipt",
     "receipt": "Due on receipt",
+    "onreceipt": "Due on receipt",
+    "dueonreceipt": "Due on receipt",
+    "uponreceipt": "Due on receipt",
+    "dueuponreceipt": "Due on receipt",
+    "payableonreceipt": "Due on receipt",
+    "payableuponreceipt": "Due on receipt",
     "cod": "COD",
+    "cashondelivery": "COD",
     "cia": "CIA",
+    "cashinadvance": "CIA",
 }
+
+
+def _canonical(text: str) -> str:
+    """The key the grammar matches: "2% 10 days, N/30" -> "2/10net30"."""
+    key = text.casefold()
+    for pattern, replacement in _REWRITES:
+        key = pattern.sub(replacement, key)
+    return key
 
 
 def _ordinal(n: int) -> str:
@@ -118,16 +183,16 @@ def parse_terms(text: object, named: Mapping[str, str] | None = None) -> Terms:
         The parsed Terms, whose `text` is the normalised form.
 
     Raises:
-        TermsError: The text does not follow the grammar; the message shows
-            what valid terms look like.
+        TermsError: The text does not follow the grammar; the message lists
+            the forms accepted.
     """
     # A bare number of days, as `terms: 30` metadata gives.
     if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
         if text != int(text) or text < 0:
-            raise TermsError(f'unknown terms "{text}" (expected e.g. {EXAMPLES})')
+            raise TermsError(f'unknown terms "{text}" ({_ACCEPTED})')
         return parse_terms(f"Net {int(text)}")
     if not isinstance(text, str):
-        raise TermsError(f"terms must be text such as {EXAMPLES}, not {text!r}")
+        raise TermsError(f"terms must be text, not {text!r} ({_ACCEPTED})")
 
     # Named terms take precedence over the grammar.
     if named:
@@ -135,7 +200,7 @@ def parse_terms(text: object, named: Mapping[str, str] | None = None) -> Terms:
             if name.casefold() == text.strip().casefold():
                 return parse_terms(expansion)
 
-    key = re.sub(r"\s+", "", text).casefold()
+    key = _canonical(text)
     if key.isdigit():
         return parse_terms(f"Net {int(key)}")
     if key in _RECEIPT:
@@ -171,4 +236,4 @@ def parse_terms(text: object, named: Mapping[str, str] | None = None) -> Terms:
             discount_pct=pct,
             discount_days=ddays,
         )
-    raise TermsError(f'unknown terms "{text}" (expected e.g. {EXAMPLES})')
+    raise TermsError(f'unknown terms "{text}" ({_ACCEPTED})')

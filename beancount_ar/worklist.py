@@ -1,57 +1,99 @@
 """Today's worklist: who to call, whom to ask for, and what about.
 
-For an as-of date D, a customer is on the list for each of these reasons:
+For an as-of date D, each customer appears at most once, with every reason
+to call merged, most pressing first:
 
-- `escalation`: an undisputed invoice reached an escalation level (days past
-  due) on a day with no note on the account since: each level once per
-  invoice, a note on or after the day the level was reached settles it;
-- `follow-up`: a follow-up due on or before D with no note on or after it;
 - `broken-promise`: a promise whose date passed unpaid, with no note since;
 - `plan-missed`: a work-out plan behind its instalments, with no note since
-  the first instalment missed.
+  the first instalment missed;
+- `follow-up`: a follow-up due on or before D with no note on or after it;
+- `escalation`: an undisputed invoice reached an escalation level (days past
+  due) on a day with no note on the account since: each level once per
+  invoice, a note on or after the day the level was reached settles it.
 
-Items are ordered by a priority that weighs amount and lateness: the
-customer's overdue total times (1 + the days the oldest of it is late / 30).
-Disputed invoices are listed apart, not among the calls.
+The call is about every overdue invoice of the customer that is neither
+disputed nor an early-payment discount the customer earned, each with its own
+level; the highest of them decides whom to ask for. Items are ordered by a
+priority that weighs amount and lateness: the customer's overdue total times
+(1 + the days the oldest of it is late / 30). Disputed invoices are listed
+apart, and earned discounts are bookkeeping tasks, not calls.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import NamedTuple
 
-from beancount_ar import records, status
-from beancount_ar.aging import DUE, open_items
+from beancount_ar import records, status, writer
+from beancount_ar.aging import DUE, OpenItem, open_items
 from beancount_ar.openitems import ZERO, Index, Invoice
 
 ESCALATION = "escalation"
 FOLLOW_UP = "follow-up"
 BROKEN_PROMISE = "broken-promise"
 PLAN_MISSED = "plan-missed"
-REASONS = (ESCALATION, FOLLOW_UP, BROKEN_PROMISE, PLAN_MISSED)
+#: The reasons to call, most pressing first.
+REASONS = (BROKEN_PROMISE, PLAN_MISSED, FOLLOW_UP, ESCALATION)
 
 Money = dict[str, Decimal]
 
+_LINK = re.compile(r"[A-Za-z0-9\-_/.]+")
+
+
+class Reason(NamedTuple):
+    """One reason to call."""
+
+    kind: str  # one of REASONS
+    detail: str  # what it is about, in a line
+
+
+class Late(NamedTuple):
+    """An overdue invoice (or debit memo) the call is about."""
+
+    item: OpenItem
+    level: str | None  # its own escalation level
+    new: bool  # it reached that level and no note answered it yet
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.item.invoice
+
 
 class WorkItem(NamedTuple):
-    """One call to make."""
+    """One call to make: one customer, every reason merged."""
 
     account: str
     customer: str
-    reason: str
-    detail: str  # what to say, in a line
-    level: str | None  # the escalation level the customer is at
-    invoices: tuple[Invoice, ...]  # the invoices the call is about
+    reasons: tuple[Reason, ...]  # most pressing first
+    level: str | None  # the highest level among the overdue invoices
+    invoices: tuple[Late, ...]  # every overdue invoice to collect, oldest first
     unearned: tuple[Invoice, ...]  # of those, discounts taken unearned
-    open: Money  # the customer's whole open balance
+    open: Money  # the customer's whole open balance (invoices to collect)
     overdue: Money  # of which past due
     contact: records.Contact | None  # whom to ask for
     owner_calls: bool  # the level calls for the seller's owner to call
     email: str | None  # the contact's, else the customer's
     last_note: records.Note | None
     hold: status.HoldStatus
+    promises: tuple[status.PromiseStatus, ...]  # pending, soonest first
+    plan: status.PlanStatus | None  # a plan not yet completed
     priority: Decimal
+
+    @property
+    def reason(self) -> str:
+        """The most pressing reason."""
+        return self.reasons[0].kind
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(reason.kind for reason in self.reasons)
+
+    @property
+    def escalated(self) -> tuple[Late, ...]:
+        """The invoices that reached a level no note has answered yet."""
+        return tuple(late for late in self.invoices if late.new)
 
 
 class Dispute(NamedTuple):
@@ -62,10 +104,22 @@ class Dispute(NamedTuple):
     dispute: records.Dispute
 
 
+class DiscountTask(NamedTuple):
+    """An early-payment discount the customer earned: book it, don't dun it."""
+
+    account: str
+    customer: str
+    invoice: Invoice
+    amount: Decimal
+    date: datetime.date  # of the payment that earned it
+    transaction: str  # the balancing transaction, ready to paste
+
+
 class Worklist(NamedTuple):
     as_of: datetime.date
     items: list[WorkItem]
     disputes: list[Dispute]
+    tasks: list[DiscountTask]
 
 
 def _add(money: Money, currency: str, number: Decimal) -> None:
@@ -78,50 +132,37 @@ def _noted_since(
     return any(day <= note.date <= as_of for note in notes)
 
 
-class _Context(NamedTuple):
-    """What every item about one customer shares."""
+def discount_transaction(index: Index, invoice: Invoice, amount: Decimal) -> str:
+    """The transaction that books an earned discount, dated with the payment.
 
-    account: str
-    notes: list[records.Note]
-    open: Money
-    overdue: Money
-    unearned: tuple[Invoice, ...]
-    priority: Decimal
-
-
-def _item(
-    index: Index,
-    as_of: datetime.date,
-    ctx: _Context,
-    reason: str,
-    detail: str,
-    invoices: tuple[Invoice, ...],
-    level: str | None,
-) -> WorkItem:
-    customer = index.customers[ctx.account]
-    contact = status.contact_for(index, ctx.account, level, as_of)
-    email = contact.email if contact and contact.email else customer.email
-    return WorkItem(
-        account=ctx.account,
-        customer=customer.name,
-        reason=reason,
-        detail=detail,
-        level=level,
-        invoices=invoices,
-        unearned=tuple(i for i in invoices if i in ctx.unearned),
-        open=ctx.open,
-        overdue=ctx.overdue,
-        contact=contact,
-        owner_calls=level in status.OWNER_CALLS,
-        email=email,
-        last_note=ctx.notes[-1] if ctx.notes else None,
-        hold=status.hold_for(index, ctx.account, as_of),
-        priority=ctx.priority,
+    Its other leg is the configured `discount_account`, so the credit is
+    matched as a `discount` to the invoice it names.
+    """
+    customer = index.customers[invoice.account]
+    paid = max(a.date for a in invoice.applications)
+    number = index.amounts.plain(amount, invoice.currency)
+    head = (
+        f"{paid} * {writer.quote(customer.name)} "
+        f"{writer.quote(f'Early-payment discount earned on {invoice.id}')}"
     )
+    lines = []
+    if _LINK.fullmatch(invoice.id):
+        head += f" ^{invoice.id}"
+    else:
+        lines.append(f"  invoice: {writer.quote(invoice.id)}")
+    width = max(len(index.config.discount_account), len(invoice.account)) + 2
+    lines = [
+        head,
+        *lines,
+        f"  {index.config.discount_account:<{width}} {number:>12} {invoice.currency}",
+        f"  {invoice.account:<{width}} {'-' + number:>12} {invoice.currency}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def worklist(index: Index, as_of: datetime.date) -> Worklist:
-    """Today's calls and the disputes kept apart from them.
+    """Today's calls, the disputes kept apart from them, and the discounts to
+    book.
 
     Args:
         index: The open-item index.
@@ -130,21 +171,23 @@ def worklist(index: Index, as_of: datetime.date) -> Worklist:
     Returns:
         The worklist, most pressing first.
     """
-    config = index.config
-    levels = dict(config.escalation)
-    by_account: dict[str, list] = {}
+    by_account: dict[str, list[OpenItem]] = {}
     disputes: list[Dispute] = []
+    tasks: list[DiscountTask] = []
     for item in open_items(index, as_of, DUE):
-        dispute = status.dispute_for(index, item.invoice, as_of)
+        invoice = item.invoice
+        if not item.collectible:
+            if item.memo == 0 or not any(t.invoice is invoice for t in tasks):
+                tasks.append(_discount_task(index, invoice, as_of))
+            continue
+        dispute = status.dispute_for(index, invoice, as_of)
         if dispute is not None:
-            customer = index.customers[item.invoice.account].name
+            customer = index.customers[invoice.account].name
             disputes.append(
-                Dispute(
-                    item.invoice.account, customer, item.invoice, item.open, dispute
-                )
+                Dispute(invoice.account, customer, invoice, item.open, dispute)
             )
             continue
-        by_account.setdefault(item.invoice.account, []).append(item)
+        by_account.setdefault(invoice.account, []).append(item)
 
     accounts = set(by_account)
     for kind in ("ar-followup", "ar-promise", "ar-plan"):
@@ -153,93 +196,139 @@ def worklist(index: Index, as_of: datetime.date) -> Worklist:
         )
 
     result = []
-    for account in sorted(accounts):
-        items = by_account.get(account, [])
-        notes = [n for n in index.notes_for(account) if n.date <= as_of]
-        open_money: Money = {}
-        overdue: Money = {}
-        for item in items:
-            _add(open_money, item.currency, item.open)
-            if item.days_overdue > 0:
-                _add(overdue, item.currency, item.open)
-        late = [i for i in items if i.days_overdue > 0]
-        worst = max((i.days_overdue for i in late), default=0)
-        level = status.level_for(worst, config)
-        priority = sum(overdue.values(), ZERO) * (1 + Decimal(worst) / 30)
-        unearned = tuple(
-            i.invoice
-            for i in late
-            if status.unearned_discount(i.invoice, as_of) is not None
+    for account in accounts:
+        item = _call(index, account, by_account.get(account, []), as_of)
+        if item is not None:
+            result.append(item)
+    result.sort(key=lambda w: (-w.priority, w.customer.casefold(), w.account))
+    disputes.sort(key=lambda d: (d.customer.casefold(), d.invoice.date))
+    tasks.sort(key=lambda t: (t.customer.casefold(), t.invoice.date))
+    return Worklist(as_of, result, disputes, tasks)
+
+
+def _discount_task(
+    index: Index, invoice: Invoice, as_of: datetime.date
+) -> DiscountTask:
+    amount = invoice.open_at(as_of)
+    return DiscountTask(
+        invoice.account,
+        index.customers[invoice.account].name,
+        invoice,
+        amount,
+        max(a.date for a in invoice.applications),
+        discount_transaction(index, invoice, amount),
+    )
+
+
+def _call(
+    index: Index, account: str, items: list[OpenItem], as_of: datetime.date
+) -> WorkItem | None:
+    """The one call to make to a customer, or None if there is no reason."""
+    config = index.config
+    levels = dict(config.escalation)
+    amounts = index.amounts
+    notes = [n for n in index.notes_for(account) if n.date <= as_of]
+
+    # A currency the customer is in credit in has nothing to collect.
+    balance = status.balance(index, account, as_of)
+    items = [i for i in items if balance.get(i.currency, ZERO) > 0]
+    open_money: Money = {}
+    overdue: Money = {}
+    late: list[Late] = []
+    for item in items:
+        _add(open_money, item.currency, item.open)
+        if item.days_overdue <= 0:
+            continue
+        _add(overdue, item.currency, item.open)
+        level = status.level_for(item.days_overdue, config)
+        new = level is not None and not _noted_since(
+            notes, item.due + datetime.timedelta(days=levels[level]), as_of
         )
+        late.append(Late(item, level, new))
+    worst = max((late_.item.days_overdue for late_ in late), default=0)
+    level = status.level_for(worst, config)
 
-        ctx = _Context(account, notes, open_money, overdue, unearned, priority)
-
-        def work(
-            reason: str,
-            detail: str,
-            invoices: tuple[Invoice, ...],
-            at_level: str | None,
-            ctx: _Context = ctx,
-        ) -> WorkItem:
-            return _item(index, as_of, ctx, reason, detail, invoices, at_level)
-
-        # Invoices that reached a level no note has answered yet.
-        called = [
-            i
-            for i in late
-            if (lvl := status.level_for(i.days_overdue, config)) is not None
-            and not _noted_since(
-                notes, i.invoice.due + datetime.timedelta(days=levels[lvl]), as_of
-            )
-        ]
-        if called:
-            top = max(called, key=lambda i: i.days_overdue)
-            at = status.level_for(top.days_overdue, config)
-            ids = ", ".join(i.invoice.id for i in called)
-            result.append(
-                work(
-                    ESCALATION,
-                    f"{at}: {ids} past due",
-                    tuple(i.invoice for i in called),
-                    at,
+    reasons: list[Reason] = []
+    for promise in index.records_for("ar-promise", account):
+        if promise.date > as_of:
+            break
+        state = status.promise_status(index, promise, as_of)
+        if state.status == status.BROKEN and not _noted_since(
+            notes, promise.by + datetime.timedelta(days=1), as_of
+        ):
+            cur = promise.amount.currency
+            reasons.append(
+                Reason(
+                    BROKEN_PROMISE,
+                    f"promised {amounts.text(promise.amount.number, cur)} by "
+                    f"{promise.by} (on {promise.date}); paid "
+                    f"{amounts.human(state.paid, cur)} of "
+                    f"{amounts.human(promise.amount.number, cur)} promised",
                 )
             )
+    plan = status.plan_for(index, account, as_of)
+    if (
+        plan is not None
+        and plan.status == "behind"
+        and not _noted_since(notes, plan.missed_since, as_of)
+    ):
+        cur = plan.plan.amount.currency
+        reasons.append(
+            Reason(
+                PLAN_MISSED,
+                f"plan behind since {plan.missed_since}: "
+                f"{amounts.text(plan.due, cur)} due by now, "
+                f"{amounts.human(plan.paid, cur)} paid",
+            )
+        )
+    for followup in status.open_followups(index, account, as_of):
+        if followup.due <= as_of:
+            what = f": {followup.what}" if followup.what else ""
+            reasons.append(Reason(FOLLOW_UP, f"due {followup.due}{what}"))
+    escalated = [late_ for late_ in late if late_.new]
+    if escalated:
+        reasons.append(
+            Reason(
+                ESCALATION,
+                "; ".join(
+                    f"{late_.invoice.id} reached {late_.level} "
+                    f"({_days(late_.item.days_overdue)} past due)"
+                    for late_ in escalated
+                ),
+            )
+        )
+    if not reasons:
+        return None
 
-        for followup in status.open_followups(index, account, as_of):
-            if followup.due <= as_of:
-                result.append(
-                    work(FOLLOW_UP, f"follow-up due {followup.due}: {followup.what}",
-                         tuple(i.invoice for i in late), level)
-                )  # fmt: skip
+    customer = index.customers[account]
+    contact = status.contact_for(index, account, level, as_of)
+    email = contact.email if contact and contact.email else customer.email
+    unearned = tuple(
+        late_.invoice
+        for late_ in late
+        if late_.item.memo == 0
+        and status.unearned_discount(late_.invoice, as_of) is not None
+    )
+    priority = sum(overdue.values(), ZERO) * (1 + Decimal(worst) / 30)
+    return WorkItem(
+        account=account,
+        customer=customer.name,
+        reasons=tuple(reasons),
+        level=level,
+        invoices=tuple(late),
+        unearned=unearned,
+        open=open_money,
+        overdue=overdue,
+        contact=contact,
+        owner_calls=level in status.OWNER_CALLS,
+        email=email,
+        last_note=notes[-1] if notes else None,
+        hold=status.hold_for(index, account, as_of),
+        promises=tuple(status.pending_promises(index, account, as_of)),
+        plan=plan if plan is not None and plan.status != "completed" else None,
+        priority=priority,
+    )
 
-        for promise in index.records_for("ar-promise", account):
-            if promise.date > as_of:
-                break
-            state = status.promise_status(index, promise, as_of)
-            if state.status == status.BROKEN and not _noted_since(
-                notes, promise.by + datetime.timedelta(days=1), as_of
-            ):
-                amount = promise.amount
-                result.append(
-                    work(BROKEN_PROMISE,
-                         f"promised {amount.number:,} {amount.currency} "
-                         f"by {promise.by}, {state.paid:,} paid",
-                         tuple(i.invoice for i in late), level)
-                )  # fmt: skip
 
-        plan = status.plan_for(index, account, as_of)
-        if (
-            plan is not None
-            and plan.status == "behind"
-            and not _noted_since(notes, plan.missed_since, as_of)
-        ):
-            cur = plan.plan.amount.currency
-            result.append(
-                work(PLAN_MISSED,
-                     f"plan behind: {plan.due:,} {cur} due by now, {plan.paid:,} paid",
-                     tuple(i.invoice for i in late), level)
-            )  # fmt: skip
-
-    result.sort(key=lambda w: (-w.priority, w.customer, REASONS.index(w.reason)))
-    disputes.sort(key=lambda d: (d.customer, d.invoice.date))
-    return Worklist(as_of, result, disputes)
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"

@@ -15,15 +15,22 @@ well-formed directive and:
   rename (an editor that does not take the lock), when the result would not
   parse as cleanly as the original, or when the file is read-only;
 - never touches any other file.
+
+A collections file the main ledger includes but that does not exist yet (first
+use) is created empty, under the lock, before the first append; one it does
+not include is refused with the one line to add (`check_included`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import fnmatch
+import glob
 import hashlib
 import os
 import pathlib
+import re
 import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -99,24 +106,160 @@ def collections_path(ledger: str | os.PathLike[str], setting: str) -> pathlib.Pa
     return path
 
 
+def _include_patterns(files: Sequence[str]) -> list[tuple[pathlib.Path, str]]:
+    """(folder, pattern) of every `include` line in `files`, the way the loader
+    reads them: the pattern (a glob) is relative to the including file's folder.
+
+    Only the `include` lines are parsed (by Beancount's parser, so the string is
+    unescaped as the loader does), not the whole of each file.
+    """
+    patterns = []
+    for name in files:
+        try:
+            text = pathlib.Path(name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = _INCLUDE_LINE.findall(text)
+        if lines:
+            _, _, options = parser.parse_string("\n".join(lines) + "\n")
+            # The folder of the path the loader read (a symlink's own).
+            folder = pathlib.Path(name).parent.resolve()
+            patterns += [(folder, pattern) for pattern in options["include"]]
+    return patterns
+
+
+_INCLUDE_LINE = re.compile(r"^include[ \t].*$", re.MULTILINE)
+
+
+def _glob_match(pattern: Sequence[str], parts: Sequence[str]) -> bool:
+    """Whether `glob.glob(pattern, recursive=True)` would list the path `parts`
+    if it existed (both split into components)."""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(
+            _glob_match(rest, parts[i:])
+            for i in range(len(parts) + 1)
+            if not any(p.startswith(".") for p in parts[:i])
+        )
+    if not parts or not fnmatch.fnmatchcase(parts[0], head):
+        return False
+    if parts[0].startswith(".") and glob.has_magic(head) and not head.startswith("."):
+        return False  # glob does not list hidden names for a wildcard
+    return _glob_match(rest, parts[1:])
+
+
+def _includes(folder: pathlib.Path, pattern: str, path: pathlib.Path) -> bool:
+    """Whether the include line `pattern`, in a file in `folder`, names `path`
+    (which may not exist yet)."""
+    full = pathlib.Path(os.path.normpath(folder / pattern))
+    if not glob.has_magic(pattern):
+        return full.resolve() == path
+    return _glob_match(full.parts, path.parts)
+
+
+def _relative(path: pathlib.Path, folder: pathlib.Path) -> str:
+    try:
+        return pathlib.Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:  # another drive
+        return str(path)
+
+
 def check_included(
     ledger: str | os.PathLike[str], path: pathlib.Path, included: Sequence[str]
-) -> None:
+) -> bool:
     """Refuse to write to a file the ledger does not include: what is written
-    there would never show up. Say which line to add."""
-    resolved = {pathlib.Path(p).resolve() for p in included}
-    if path.resolve() in resolved:
-        return
+    there would never show up. Say the one thing to do.
+
+    Args:
+        ledger: The main ledger.
+        path: The collections file (`collections_path`).
+        included: The files the loader read (`options["include"]`).
+
+    Returns:
+        True when the ledger includes `path` but it does not exist yet (the
+        loader then reports that the include matches no file): `create` it,
+        and the ledger loads cleanly again.
+
+    Raises:
+        WriteError: The ledger does not include `path`.
+    """
+    path = path.resolve()
+    loaded = {pathlib.Path(p).resolve() for p in included}
+    if path in loaded:
+        return False
+    patterns = _include_patterns(sorted(included))
+    if any(_includes(folder, pattern, path) for folder, pattern in patterns):
+        return not path.exists()
     main = pathlib.Path(ledger).resolve()
-    try:
-        relative = os.path.relpath(path.resolve(), main.parent)
-    except ValueError:  # another drive
-        relative = str(path.resolve())
+    relative = _relative(path, main.parent)
+    # A file of that name the ledger does include: the setting is what is wrong.
+    missing = {
+        (folder / pattern).resolve()
+        for folder, pattern in patterns
+        if not glob.has_magic(pattern)
+    } - loaded
+    namesakes = sorted(p for p in loaded | missing if p.name == path.name)
+    if namesakes:
+        found = min(namesakes, key=lambda p: (p not in loaded, len(p.parts), p))
+        where = _relative(found, main.parent)
+        state = "" if found in loaded else " (not created yet)"
+        raise WriteError(
+            f"{relative} is not included by {ledger}, but an included file named "
+            f"{path.name} exists at {where}{state}; to write there, set this key "
+            f'in the configuration of the plugin "beancount_ar" line of {ledger} '
+            f"and run again:\n'collections_file': '{where}'"
+        )
+    if path.exists():
+        raise WriteError(
+            f"{ledger} does not include the collections file {relative}; add this "
+            f"line to {ledger} and run again (beancount-ar never edits the main "
+            f'ledger):\ninclude "{relative}"'
+        )
     raise WriteError(
-        f"{main} does not include the collections file {path}; add this line to "
-        f"it and run again (beancount-ar never edits the main ledger):\n"
-        f'include "{relative}"'
+        f"{relative} does not exist yet and {ledger} does not include it; add this "
+        f"line to {ledger} and run again; the file is created then (beancount-ar "
+        f'never edits the main ledger):\ninclude "{relative}"'
     )
+
+
+def _lock(path: pathlib.Path) -> filelock.FileLock:
+    """The writers' lock of `path`: a hidden `.NAME.lock` beside it."""
+    return filelock.FileLock(path.with_name(f".{path.name}.lock"), timeout=LOCK_TIMEOUT)
+
+
+def create(path: pathlib.Path) -> None:
+    """Create the collections file, empty, when it does not exist (under the
+    writers' lock; a file that exists is left alone). Its folder must exist.
+
+    Raises:
+        WriteError: It could not be created; nothing changed.
+    """
+    path = path.resolve()
+    if not path.parent.is_dir():
+        raise WriteError(
+            f"cannot create {path}: the folder {path.parent} does not exist"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise WriteError(f"cannot create {path}: its folder is read-only")
+    try:
+        with _lock(path):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except filelock.Timeout:
+        raise WriteError(
+            f"{path} is locked by another writer (waited {LOCK_TIMEOUT} s)"
+        ) from None
+    except OSError as exc:
+        raise WriteError(f"could not create {path}: {exc}") from None
+    _fsync_dir(path.parent)
 
 
 def _parsed(data: bytes) -> tuple[int, int]:
@@ -133,7 +276,7 @@ def append(path: pathlib.Path, directive: str) -> None:
     """Append one directive to `path`, safely (see the module docstring).
 
     Args:
-        path: The collections file; it must exist.
+        path: The collections file; it must exist (see `create`).
         directive: The directive's text, ending with a newline.
 
     Raises:
@@ -145,9 +288,8 @@ def append(path: pathlib.Path, directive: str) -> None:
         raise WriteError(f"{path} does not exist: create it (it may be empty) first")
     if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
         raise WriteError(f"{path} is read-only: nothing written")
-    lock = filelock.FileLock(path.with_name(f".{path.name}.lock"), timeout=LOCK_TIMEOUT)
     try:
-        with lock:
+        with _lock(path):
             _replace(path, directive)
     except filelock.Timeout:
         raise WriteError(

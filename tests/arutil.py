@@ -47,10 +47,11 @@ def D(text: str) -> Decimal:
 
 
 def open_amounts(led: ledger.Ledger, as_of: str) -> dict[str, Decimal]:
-    """Invoice id -> open amount on a date."""
-    return {
-        item.invoice.id: item.open for item in aging.open_items(led.index, day(as_of))
-    }
+    """Invoice id -> open amount on a date (its debit memos included)."""
+    result: dict[str, Decimal] = {}
+    for item in aging.open_items(led.index, day(as_of)):
+        result[item.invoice.id] = result.get(item.invoice.id, Decimal(0)) + item.open
+    return result
 
 
 def messages(led: ledger.Ledger) -> list[str]:

@@ -7,6 +7,7 @@ import io
 import json
 import pathlib
 import textwrap
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -51,6 +52,7 @@ def small(tmp_path: pathlib.Path) -> str:
 
 
 def run(*args: str, env: dict[str, str] | None = None):
+    env = {"COLUMNS": "80", **(env or {})}  # tables as in an 80-column terminal
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
@@ -140,30 +142,50 @@ WIDE = (
 
 
 @pytest.mark.parametrize("basis", ["due", "invoice"])
-def test_tables_with_wide_names_and_millions_stay_within_80_columns(tmp_path, basis):
+def test_tables_with_wide_names_and_millions_fit_the_width_given(tmp_path, basis):
     import wcwidth
 
     path = tmp_path / "wide.beancount"
     path.write_text(WIDE)
     args = ["--as-of", "2024-06-30", "--basis", basis, "--detail"]
-    result = run("aging", str(path), *args)
+    result = run("aging", str(path), *args, "--width", "120")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert max(wcwidth.wcswidth(line) for line in lines) <= 80
-    # The totals label is never cut, and no digit of any amount is lost.
+    assert max(wcwidth.wcswidth(line) for line in lines) <= 120
+    # The totals label is never cut, no digit of any amount is lost, and the
+    # thousands separators stay.
     assert any(line.startswith("Total USD ") for line in lines)
-    plain = result.stdout.replace(",", "")
     total = json.loads(run("aging", str(path), *args, "--format", "json").stdout)
     for number in total["totals"]["total"].values():
-        assert number in plain
-    assert "2654321.09" in plain and "株式会社" in result.stdout
-    # Unapplied credits too wide for a column are listed, wrapped, below.
-    assert "Totals include unapplied credits" in result.stdout
-    assert "Number 4 With A Long Name -4000.00" in " ".join(plain.split())
+        assert f"{Decimal(number):,}" in result.stdout
+    assert "2,654,321.09" in result.stdout and "株式会社" in result.stdout
     # Days past due (or since the invoice) right-aligned under their header.
     header = [line for line in lines if line.startswith("Customer  ")][-1]
     days = "Days" if basis == "due" else "Age"
     assert days in header
+
+
+def test_at_80_columns_names_are_cut_before_anything_else(tmp_path):
+    path = tmp_path / "wide.beancount"
+    path.write_text(WIDE)
+    result = run("aging", str(path), "--as-of", "2024-06-30", "--width", "80")
+    lines = result.stdout.splitlines()
+    # Unapplied credits too wide for a column are listed, wrapped, below.
+    assert "Totals include unapplied credits" in result.stdout
+    assert "Number 4 With A Long Name -4,000.00" in " ".join(result.stdout.split())
+    # Millions keep their separators even where the table must grow wider.
+    assert "12,261,317.25" in result.stdout
+    rows = [line for line in lines if line.startswith(("The Extr", "Total USD"))]
+    assert rows and all("…" in r or r.startswith("Total USD") for r in rows)
+
+
+def test_tables_follow_the_terminal_width_from_columns(tmp_path):
+    path = tmp_path / "wide.beancount"
+    path.write_text(WIDE)
+    wide = run("aging", str(path), "--as-of", "2024-06-30", env={"COLUMNS": "200"})
+    assert "The Extremely Long Named Regional Hospitality Group of Maine" in wide.stdout
+    narrow = run("aging", str(path), "--as-of", "2024-06-30", env={"COLUMNS": "80"})
+    assert "The Extremely Long Named" not in narrow.stdout
 
 
 def test_aging_csv_has_one_row_per_customer_and_currency_plus_total(small):
@@ -314,20 +336,30 @@ def test_worklist_json_items_have_the_spec_keys():
     for key in ("account", "customer", "reason", "level", "invoices", "open",
                 "contact", "last_note", "hold"):  # fmt: skip
         assert key in first
-    # Gull Rock: the chronic late payer, on hold, reached the manager level.
+    # Gull Rock: the chronic late payer, on hold; INV-2026-106 newly reached
+    # the manager level, but its oldest invoice is at the agency level, so
+    # the owner calls and asks for the customer's owner.
     assert first["customer"] == "Gull Rock Brewing Co."
     assert first["hold"]["on"] is True
-    assert first["contact"]["role"] == "Controller"
+    assert first["level"] == "agency"
+    assert first["contact"]["role"] == "Owner"
+    levels = {i["invoice"]: (i["level"], i["new_level"]) for i in first["invoices"]}
+    assert levels == {
+        "INV-2026-079": ("agency", False),
+        "INV-2026-092": ("final-demand", False),
+        "INV-2026-106": ("manager", True),
+        "INV-2026-118": ("reminder", True),
+    }
     # The disputed invoice is listed apart, not called about.
     assert [d["invoice"] for d in report["disputes"]] == ["INV-2026-104"]
-    called = {i for item in report["items"] for i in item["invoices"]}
+    called = {i["invoice"] for item in report["items"] for i in item["invoices"]}
     assert "INV-2026-104" not in called
 
 
 def test_worklist_table_reads_as_calls_and_fits_80_columns():
     result = run("worklist", str(EXAMPLE), "--as-of", DEMO_DATE)
     assert result.exit_code == 0
-    assert "ask for Carl Haskell (Controller)" in result.stdout
+    assert "ask for Dave Pelletier (Owner)  +1 207 555 0163" in result.stdout
     assert "Disputed (not in the calls):" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
 

@@ -114,16 +114,17 @@ def test_every_view_renders_for_the_example_ledger(client, query, expected):
 
 def test_today_lists_the_calls_with_tel_and_mailto_links(client):
     html = text_of(client.get(PAGE + f"?time={DEMO_DATE}"))
-    # The first call of the demo worklist: Gull Rock, ask for the controller.
+    # The first call of the demo worklist: Gull Rock, at the agency level for
+    # its oldest invoice: the owner calls and asks for the customer's owner.
     assert html.index("Gull Rock Brewing Co.") < html.index("Back Cove Dental")
-    assert 'href="tel:+12075550162"' in html
-    assert 'href="mailto:carl@gullrockbrewing.example"' in html
+    assert 'href="tel:+12075550163"' in html
+    assert 'href="mailto:dave@gullrockbrewing.example"' in html
     assert "credit hold" in html
     assert re.search(r"customer=Assets(:|%3A)Receivable(:|%3A)GullRock", html)
     # The "log a note" action opens the customer's form, ready for the contact.
     link = re.search(r'href="([^"]*)#log"', html).group(1).replace("&amp;", "&")
     form = page_of(client.get(link))
-    assert 'id="ar-note-contact" name="contact" value="Carl Haskell"' in form
+    assert 'id="ar-note-contact" name="contact" value="Dave Pelletier"' in form
 
 
 @pytest.mark.parametrize(

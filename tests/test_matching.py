@@ -283,16 +283,23 @@ def test_debit_memo_adds_to_the_invoice_from_its_own_date():
           Income:Design
 
         2024-01-20 * "Acme Corp" "Extra 500 copies" ^INV-1
+          ar-kind: "debit-memo"
           Assets:Receivable:Acme    250.00 USD
           Income:Design
         """
     )
+    assert led.errors == []
     (invoice,) = led.index.invoices
     assert invoice.amount == D("1250.00")
     assert open_amounts(led, "2024-01-15") == {"INV-1": D("1000.00")}
     assert open_amounts(led, "2024-01-31") == {"INV-1": D("1250.00")}
-    # The memo keeps the invoice's own due date.
+    # The invoice and its memo each age from their own due date.
     assert invoice.due == day("2024-02-09")
+    items = aging.open_items(led.index, day("2024-02-15"))
+    assert [(i.memo, i.due, i.days_overdue, i.open) for i in items] == [
+        (0, day("2024-02-09"), 6, D("1000.00")),
+        (1, day("2024-02-19"), -4, D("250.00")),
+    ]
 
 
 def test_debit_memo_reopens_a_paid_invoice():
@@ -307,6 +314,7 @@ def test_debit_memo_reopens_a_paid_invoice():
           Assets:Receivable:Acme
 
         2024-01-20 * "Acme Corp" "Freight" ^INV-1
+          ar-kind: "debit-memo"
           Assets:Receivable:Acme     40.00 USD
           Income:Design
         """
@@ -347,7 +355,7 @@ def test_unknown_invoice_reference_is_an_error_and_applies_fifo():
         """,
     )
     (error,) = led.errors
-    assert "'INV-99'" in error.message
+    assert "INV-99" in error.message
     (payment,) = [e for e in led.entries if getattr(e, "narration", "") == "Payment"]
     assert error.source["lineno"] == payment.meta["lineno"]
     assert "INV-1" not in open_amounts(led, "2024-03-31")

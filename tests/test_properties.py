@@ -39,6 +39,7 @@ invoice_events = st.fixed_dictionaries(
         "currency": st.sampled_from(CURRENCIES),
         "amount": amounts,
         "id": st.integers(1, 12),  # small range: repeats make debit memos
+        "memo": st.booleans(),  # marked as a debit memo (else a duplicate id)
         "terms": st.sampled_from((None, *TERMS)),
     }
 )
@@ -74,6 +75,8 @@ def ledger_text(events: list[dict], matching: str) -> str:
         amount, currency = event["amount"], event["currency"]
         if event["type"] == "invoice":
             lines.append(f'{day} * "Sale" ^INV-{event["id"]}')
+            if event["memo"]:
+                lines.append('  ar-kind: "debit-memo"')
             if event["terms"]:
                 lines.append(f'  terms: "{event["terms"]}"')
             lines.append(f"  {account}  {amount} {currency}")

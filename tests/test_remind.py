@@ -82,7 +82,7 @@ def test_reminders_arrive_with_recipient_subject_bodies_and_statement(smtp, book
     # person its level calls for; the disputed invoice is in none of them.
     assert set(mail) == {
         "alice@backcovedental.example",  # reminder: the A/P clerk
-        "carl@gullrockbrewing.example",  # manager: the controller
+        "dave@gullrockbrewing.example",  # agency (its oldest invoice): the owner
         "frank@forestreetprovisions.example",  # owner level, no owner: controller
     }
     message = mail["alice@backcovedental.example"]
@@ -117,7 +117,10 @@ def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books
     added = after[len(before) :].decode()
     assert added.count(" note Assets:Receivable:") == 3
     assert added.count('channel: "email"') == 3
-    assert "Emailed manager reminder for INV-2026-106, INV-2026-118" in added
+    assert (
+        "Emailed notice before referral to a collection agency for INV-2026-079, "
+        "INV-2026-092, INV-2026-106, INV-2026-118; statement attached"
+    ) in added
 
     second = remind(books, "--send", "--smtp", server)
     assert second.exit_code == 0, second.output
@@ -138,7 +141,7 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, bo
     assert "Back Cove Dental: not sent" in result.stderr
     assert len(inbox.messages) == 2
     notes = (books / "collections.beancount").read_text()
-    assert "Emailed reminder reminder for INV-2026-119" not in notes
+    assert "Emailed payment reminder for INV-2026-119" not in notes
     assert (
         notes.count("Emailed ")
         - EXAMPLE.joinpath("collections.beancount").read_text().count("Emailed ")
@@ -153,8 +156,8 @@ def test_newlines_in_names_and_addresses_cannot_inject_headers(smtp, books):
         accounts.read_text()
         .replace('"Alice Grant"', '"Alice Grant\nBcc: evil@attacker.example"')
         .replace(
-            '"carl@gullrockbrewing.example"',
-            '"carl@gullrockbrewing.example\nBcc: evil@attacker.example"',
+            '"dave@gullrockbrewing.example"',
+            '"dave@gullrockbrewing.example\nBcc: evil@attacker.example"',
         )
     )
     result = remind(books, "--send", "--smtp", server)
@@ -175,7 +178,7 @@ def test_out_writes_one_eml_per_reminder(books, tmp_path):
     assert files == [
         f"{TODAY}-BackCoveDental-reminder.eml",
         f"{TODAY}-ForeStreet-owner.eml",
-        f"{TODAY}-GullRock-manager.eml",
+        f"{TODAY}-GullRock-agency.eml",
     ]
     message = email.message_from_bytes(
         (out / files[2]).read_bytes(), policy=email.policy.default

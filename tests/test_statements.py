@@ -18,6 +18,7 @@ LEDGER = """
   Income:Design
 
 2024-02-20 * "Acme Corp" "Extra proofs" ^INV-1
+  ar-kind: "debit-memo"
   Assets:Receivable:Acme     50.00 USD
   Income:Design
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beancount_ar.terms import Terms, TermsError, parse_terms
+from beancount_ar.terms import ACCEPTED_FORMS, Terms, TermsError, parse_terms
 
 D = datetime.date
 
@@ -52,12 +52,103 @@ NORMALISED = [
 ]
 
 
+# Terms as bookkeepers write them, and the normalised text each one gives.
+BOOKKEEPER_FORMS = [
+    ("2/10, n/30", "2/10 Net 30"),
+    ("2/10 n/30", "2/10 Net 30"),
+    ("2/10 N/30", "2/10 Net 30"),
+    ("2/10,net 30", "2/10 Net 30"),
+    ("2% 10 Net 30", "2/10 Net 30"),
+    ("2% 10 days net 30", "2/10 Net 30"),
+    ("2%/10 net 30", "2/10 Net 30"),
+    ("2/10, n/30 days", "2/10 Net 30"),
+    ("1.5/15 n/45", "1.5/15 Net 45"),
+    ("1.5% 15 Net 45", "1.5/15 Net 45"),
+    ("2/10 n/30 EOM", "2/10 Net 30 EOM"),
+    ("2% 10 Net 30 EOM", "2/10 Net 30 EOM"),
+    ("Net 30 days", "Net 30"),
+    ("net30days", "Net 30"),
+    ("Net 30 Days", "Net 30"),
+    ("Net 1 day", "Net 1"),
+    ("n/30", "Net 30"),
+    ("N/30", "Net 30"),
+    ("Net 15 days EOM", "Net 15 EOM"),
+    ("Net EOM", "EOM"),
+    ("Due upon receipt", "Due on receipt"),
+    ("Upon receipt", "Due on receipt"),
+    ("Payable on receipt", "Due on receipt"),
+    ("Payable upon receipt", "Due on receipt"),
+    ("On receipt", "Due on receipt"),
+    ("Receipt", "Due on receipt"),
+    ("C.O.D.", "COD"),
+    ("c.o.d", "COD"),
+    ("Cash on delivery", "COD"),
+    ("Cash in advance", "CIA"),
+    ("C.I.A.", "CIA"),
+    ("Net 10th of next month", "10th Prox"),
+    ("10th of next month", "10th Prox"),
+    ("10th of the following month", "10th Prox"),
+    ("Net 10th following month", "10th Prox"),
+    ("10 of next month", "10th Prox"),
+    ("1st of the next month", "1st Prox"),
+    ("10 Prox", "10th Prox"),
+]
+
+
 @pytest.mark.parametrize(("text", "normalised"), NORMALISED)
 def test_terms_text_is_normalised(text: object, normalised: str) -> None:
     assert parse_terms(text).text == normalised
 
 
-@pytest.mark.parametrize(("text", "normalised"), NORMALISED)
+@pytest.mark.parametrize(("text", "normalised"), BOOKKEEPER_FORMS)
+def test_terms_accepts_bookkeeper_forms(text: str, normalised: str) -> None:
+    assert parse_terms(text).text == normalised
+
+
+@pytest.mark.parametrize(("text", "normalised"), BOOKKEEPER_FORMS)
+def test_terms_bookkeeper_form_equals_its_normalised_form(
+    text: str, normalised: str
+) -> None:
+    assert parse_terms(text) == parse_terms(normalised)
+
+
+@pytest.mark.parametrize(("text", "normalised"), BOOKKEEPER_FORMS)
+def test_terms_bookkeeper_forms_accept_any_case_and_no_spaces(
+    text: str, normalised: str
+) -> None:
+    squeezed = text.replace(" ", "")
+    assert parse_terms(squeezed.upper()).text == normalised
+    assert parse_terms(f"  {text.lower()}  ".replace(" ", "  ")).text == normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "invoice", "due", "discount"),
+    [
+        ("2/10, n/30", D(2026, 1, 5), D(2026, 2, 4), D(2026, 1, 15)),
+        ("2% 10 days net 30", D(2026, 1, 5), D(2026, 2, 4), D(2026, 1, 15)),
+        ("1.5/15 n/45", D(2026, 1, 5), D(2026, 2, 19), D(2026, 1, 20)),
+        ("2/10 n/30 EOM", D(2026, 1, 5), D(2026, 3, 2), D(2026, 2, 10)),
+        ("Net 30 days", D(2026, 1, 5), D(2026, 2, 4), None),
+        ("Net 15 days EOM", D(2026, 1, 5), D(2026, 2, 15), None),
+        ("Upon receipt", D(2026, 1, 5), D(2026, 1, 5), None),
+        ("C.O.D.", D(2026, 1, 5), D(2026, 1, 5), None),
+        ("Cash in advance", D(2026, 1, 5), D(2026, 1, 5), None),
+        ("Net 10th of next month", D(2026, 1, 20), D(2026, 2, 10), None),
+        ("10th of the following month", D(2026, 12, 20), D(2027, 1, 10), None),
+    ],
+)
+def test_terms_bookkeeper_forms_give_due_and_discount_dates(
+    text: str,
+    invoice: datetime.date,
+    due: datetime.date,
+    discount: datetime.date | None,
+) -> None:
+    terms = parse_terms(text)
+    assert terms.due_date(invoice) == due
+    assert terms.discount_date(invoice) == discount
+
+
+@pytest.mark.parametrize(("text", "normalised"), NORMALISED + BOOKKEEPER_FORMS)
 def test_terms_parsing_normalised_text_gives_equal_terms(
     text: object, normalised: str
 ) -> None:
@@ -184,17 +275,58 @@ def test_terms_prox_has_no_discount() -> None:
 
 # -- rejected texts ------------------------------------------------------------
 
-GRAMMAR_ERRORS = ["Net3O", "", "Net", "2/10", "-5", "Net -5", "Due soon", "30 days"]
+GRAMMAR_ERRORS = [
+    "Net3O",
+    "",
+    "Net",
+    "2/10",
+    "-5",
+    "Net -5",
+    "Due soon",
+    "30 days",
+    "2 10 Net 30",
+    "1,5/15 n/45",
+    "Net 10th",
+    "Net 30 days days",
+    "Due on",
+    "n/",
+]
+
+
+def assert_lists_accepted_forms(message: str) -> None:
+    for form in ACCEPTED_FORMS:
+        assert f'"{form}"' in message
+    assert 'a named term from custom "ar-terms", or a number of days' in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("text", GRAMMAR_ERRORS)
-def test_terms_rejects_text_outside_grammar_showing_examples(text: str) -> None:
+def test_terms_rejects_text_outside_grammar(text: str) -> None:
+    with pytest.raises(TermsError, match=f'^unknown terms "{text}" '):
+        parse_terms(text)
+
+
+@pytest.mark.parametrize("text", GRAMMAR_ERRORS)
+def test_unknown_terms_message_lists_accepted_forms(text: str) -> None:
     with pytest.raises(TermsError) as excinfo:
         parse_terms(text)
-    message = str(excinfo.value)
-    assert f'"{text}"' in message
-    assert '"Net 30"' in message
-    assert '"2/10 Net 30"' in message
+    assert_lists_accepted_forms(str(excinfo.value))
+
+
+def test_unknown_terms_message_is_exactly_one_line() -> None:
+    with pytest.raises(TermsError) as excinfo:
+        parse_terms("Net3O")
+    assert str(excinfo.value) == (
+        'unknown terms "Net3O" (accepted: "Net 30", "N30", "Net 30 days", '
+        '"2/10 Net 30", "2/10, n/30", "2% 10 Net 30", "Net 15 EOM", "EOM", '
+        '"10th Prox", "Net 10th of next month", "Due on receipt", "Upon receipt", '
+        '"COD", "CIA", a named term from custom "ar-terms", or a number of days)'
+    )
+
+
+@pytest.mark.parametrize("form", ACCEPTED_FORMS)
+def test_terms_every_form_the_message_lists_is_accepted(form: str) -> None:
+    assert parse_terms(parse_terms(form).text) == parse_terms(form)
 
 
 @pytest.mark.parametrize(
@@ -205,6 +337,14 @@ def test_terms_rejects_text_outside_grammar_showing_examples(text: str) -> None:
         ("100/10 Net 30", "discount must be"),
         ("32nd Prox", "Prox day must be 1 to 31"),
         ("0th Prox", "Prox day must be 1 to 31"),
+        ("2/40 Net 30", "longer than the net period"),
+        ("2% 40 days, n/30", "longer than the net period"),
+        ("150/10 Net 30", "discount must be"),
+        ("150% 10 Net 30", "discount must be"),
+        ("Net 99999", "over ten years"),
+        ("Net 99999 days", "over ten years"),
+        ("32nd of next month", "Prox day must be 1 to 31"),
+        ("Net 0th of the following month", "Prox day must be 1 to 31"),
     ],
 )
 def test_terms_rejects_out_of_range_numbers_saying_why(
@@ -235,7 +375,7 @@ def test_terms_rejects_fractional_or_negative_number_of_days(number: object) -> 
         parse_terms(number)
     message = str(excinfo.value)
     assert f'"{number}"' in message
-    assert '"Net 30"' in message
+    assert_lists_accepted_forms(message)
 
 
 @pytest.mark.parametrize("value", [D(2024, 1, 1), True, None, ["Net 30"]])
@@ -244,7 +384,7 @@ def test_terms_rejects_non_text_values_showing_examples(value: object) -> None:
         parse_terms(value)
     message = str(excinfo.value)
     assert repr(value) in message
-    assert '"Net 30"' in message
+    assert_lists_accepted_forms(message)
 
 
 def test_terms_error_is_a_value_error() -> None:
@@ -301,3 +441,27 @@ def test_terms_is_a_value_equal_to_its_fields() -> None:
         discount_pct=Decimal("2"),
         discount_days=10,
     )
+
+
+TEXT_FORMS = [(t, n) for t, n in NORMALISED if isinstance(t, str)] + BOOKKEEPER_FORMS
+
+
+@st.composite
+def respelled(draw: st.DrawFn) -> tuple[str, str]:
+    """A written form with its case changed and spaces added or removed."""
+    text, normalised = draw(st.sampled_from(TEXT_FORMS))
+    chars = []
+    for char in text.replace(" ", ""):
+        chars.append(draw(st.sampled_from(["", "", " ", "  ", "\t"])))
+        chars.append(char.upper() if draw(st.booleans()) else char.lower())
+    return "".join(chars), normalised
+
+
+@given(form=respelled())
+def test_terms_any_spelling_parses_idempotently_to_its_normalised_form(
+    form: tuple[str, str],
+) -> None:
+    text, normalised = form
+    terms = parse_terms(text)
+    assert terms.text == normalised
+    assert parse_terms(terms.text) == terms

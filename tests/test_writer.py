@@ -748,6 +748,7 @@ def test_log_promise_shows_in_overdue_and_breaks_on_the_worklist(books):
         "by": "2024-06-25",
         "invoice": "INV-1001",
         "status": "broken",
+        "paid": "0.00",
     }
     items = report(books, "worklist", "2024-06-30")["items"]
     assert (ACME, "broken-promise") in [(i["account"], i["reason"]) for i in items]
@@ -755,7 +756,11 @@ def test_log_promise_shows_in_overdue_and_breaks_on_the_worklist(books):
 
 def test_log_dispute_moves_the_invoice_from_the_calls_to_disputes(books):
     def calls_about_inv_1001(wl):
-        return [i for i in wl["items"] if "INV-1001" in i["invoices"]]
+        return [
+            i
+            for i in wl["items"]
+            if "INV-1001" in [x["invoice"] for x in i["invoices"]]
+        ]
 
     assert calls_about_inv_1001(report(books, "worklist", "2024-06-30"))
     log_ok(books, "dispute", str(books.main), "Acme", "INV-1001", "wrong size",
@@ -776,7 +781,9 @@ def test_log_resolve_brings_the_disputed_invoice_back(books):
     assert entry.type == "ar-resolved"
     worklist = report(books, "worklist", "2024-06-30")
     assert worklist["disputes"] == []
-    assert any("INV-1001" in i["invoices"] for i in worklist["items"])
+    assert any(
+        "INV-1001" in [x["invoice"] for x in i["invoices"]] for i in worklist["items"]
+    )
     assert overdue_invoice(books, "2024-06-30", "INV-1001")["disputed"] is False
 
 
@@ -915,3 +922,45 @@ def test_log_refuses_a_collections_file_the_ledger_does_not_include(
     assert result.exit_code == 1
     assert f'include "{relative}"' in result.stderr.splitlines()
     assert books.snapshot() == before  # the main ledger is never edited
+
+
+# -- 9. nothing dated after today ----------------------------------------------
+
+
+def test_log_date_after_today_is_refused(books):
+    tomorrow = str(datetime.date.today() + datetime.timedelta(days=1))
+    before = books.snapshot()
+    for args in (["note", str(books.main), "Acme", "will call"],
+                 ["promise", str(books.main), "Acme", "100", "2099-01-01"]):  # fmt: skip
+        result = invoke("log", *args, "--date", tomorrow)
+        assert result.exit_code == 2, result.output
+        message = result.stderr.strip()
+        assert "\n" not in message
+        assert "--date" in message
+        assert f"{tomorrow} is after today" in message
+        assert books.snapshot() == before  # not even a lock file
+
+
+def test_log_followup_due_and_promise_by_may_be_after_today(books):
+    today = datetime.date.today()
+    later = str(today + datetime.timedelta(days=30))
+    entry = log_ok(books, "followup", str(books.main), "Acme", later, "call again")
+    assert entry.date == today
+    entry = log_ok(books, "promise", str(books.main), "Acme", "100", later)
+    assert entry.date == today
+    assert str(entry.values[2].value) == later
+
+
+def test_logbook_write_refuses_a_directive_dated_after_the_callers_today(books):
+    from beancount_ar import ledger, logbook
+
+    loaded = ledger.load(str(books.main))
+    before = books.snapshot()
+    text = note("ahead", datetime.date(2024, 6, 2))
+    with pytest.raises(logbook.InputError, match="after today") as caught:
+        logbook.write(books.main, loaded, ACME, text, today=datetime.date(2024, 6, 1))
+    assert caught.value.field == "date"
+    assert books.snapshot() == before
+    # Without `today` (the Fava extension's call, for now) there is no check.
+    assert logbook.write(books.main, loaded, ACME, text) == books.coll
+    assert notes_in(books.coll)[-1] == "ahead"

@@ -1,0 +1,18 @@
+"""The `bean-ar` command line: a thin adapter over the engine.
+
+Ledger errors go to stderr as `file:line: message`, the report is still
+printed, and the exit status is 1. Bad arguments exit 2 with a one-line reason.
+One module per command group: `reports` (aging, overdue, worklist, metrics),
+`customer`, `log` (the writers), `send` (statements, reminders, templates).
+"""
+
+from __future__ import annotations
+
+from beancount_ar.cli import customer, log, reports, send  # noqa: F401 (commands)
+from beancount_ar.cli.common import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli(prog_name="bean-ar")

@@ -1,0 +1,69 @@
+"""Money as the ledger writes it: each currency at its usual precision.
+
+Amounts are `Decimal`, kept per currency. The ledger's display context says
+how many decimals each currency commonly has; the engine rounds a computed
+amount (an early-payment discount) to that precision, and every report shows
+amounts with it, never dropping a digit a posting has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from beancount.core.display_context import DisplayContext, Precision
+
+ZERO = Decimal(0)
+DEFAULT_PLACES = 2
+
+
+class Amounts:
+    """Rounds and formats numbers with the ledger's precision per currency."""
+
+    def __init__(self, dcontext: DisplayContext | None = None) -> None:
+        self.dcontext = dcontext
+        self._places: dict[str, int] = {}
+
+    def places(self, currency: str) -> int:
+        """The decimals the ledger commonly writes for `currency` (default 2)."""
+        places = self._places.get(currency)
+        if places is None:
+            places = DEFAULT_PLACES
+            if self.dcontext is not None and currency in self.dcontext.ccontexts:
+                common = self.dcontext.ccontexts[currency].get_fractional(
+                    Precision.MOST_COMMON
+                )
+                if common is not None:
+                    places = common
+            self._places[currency] = places
+        return places
+
+    def quantum(self, currency: str) -> Decimal:
+        """The smallest amount the ledger writes in `currency` (0.01 for USD)."""
+        return Decimal(1).scaleb(-self.places(currency))
+
+    def rounded(self, number: Decimal, currency: str, down: bool = False) -> Decimal:
+        """`number` at the ledger's precision, half up (or down when `down`)."""
+        return number.quantize(
+            self.quantum(currency), rounding=ROUND_DOWN if down else ROUND_HALF_UP
+        )
+
+    def _exact(self, number: Decimal, currency: str) -> Decimal:
+        rounded = number.quantize(self.quantum(currency))
+        return rounded if rounded == number else number
+
+    def plain(self, number: Decimal, currency: str) -> str:
+        """Machine-readable: "1234.50"."""
+        return str(self._exact(number, currency))
+
+    def human(self, number: Decimal, currency: str) -> str:
+        """For people: "1,234.50"."""
+        return f"{self._exact(number, currency):,}"
+
+    def text(self, number: Decimal, currency: str) -> str:
+        """For people, with the currency: "1,234.50 USD"."""
+        return f"{self.human(number, currency)} {currency}"
+
+    def money(self, money: Mapping[str, Decimal]) -> dict[str, str]:
+        """A currency -> amount map as JSON strings, zeros left out."""
+        return {cur: self.plain(n, cur) for cur, n in sorted(money.items()) if n}
