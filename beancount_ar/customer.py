@@ -43,6 +43,11 @@ class View(NamedTuple):
     hold: status.HoldStatus
     plan: status.PlanStatus | None
     behaviour: list[metrics.Metrics]  # per currency, over BEHAVIOUR_DAYS
+    promises: list[status.PromiseStatus]  # every promise so far, newest first
+    schedule: list[status.Instalment]  # the latest plan's instalments
+    credits: list[aging.UnappliedCredit]  # credits not yet applied
+    ask_for: records.Contact | None  # whom to ask for at the customer's level
+    level: str | None  # the highest level among its overdue invoices
 
 
 def _line(record: records.Note | records.Record) -> int:
@@ -125,17 +130,31 @@ def view(index: Index, account: str, as_of: datetime.date) -> View | None:
         for m in metrics.metrics(index, start, as_of, accounts).customers
         if m.paid > Decimal(0)
     ]
+    overdue = aging.overdue(index, as_of, accounts=accounts)
+    worst = max((o.item.days_overdue for o in overdue if o.dispute is None), default=0)
+    level = status.level_for(worst, index.config)
+    plan = status.plan_for(index, account, as_of)
+    promises = [
+        status.promise_status(index, p, as_of)
+        for p in index.records_for("ar-promise", account)
+        if p.date <= as_of
+    ]
     return View(
         account,
         customer,
         as_of,
         report.rows[0] if report.rows else None,
-        aging.overdue(index, as_of, accounts=accounts),
+        overdue,
         report.items,
         status.contacts(index, account, as_of),
         _timeline(index, account, as_of),
         status.open_followups(index, account, as_of),
         status.hold_for(index, account, as_of),
-        status.plan_for(index, account, as_of),
+        plan,
         behaviour,
+        promises[::-1],
+        status.schedule(index, plan, as_of) if plan else [],
+        report.credits,
+        status.contact_for(index, account, level, as_of),
+        level,
     )

@@ -9,6 +9,7 @@ field, before anything is touched.
 from __future__ import annotations
 
 import datetime
+import difflib
 import os
 import pathlib
 import re
@@ -18,7 +19,7 @@ from beancount.core import amount as amount_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from beancount_ar import render, writer
+from beancount_ar import status, writer
 from beancount_ar.ledger import Ledger
 
 CHANNELS = ("phone", "email", "letter", "visit")
@@ -63,7 +64,21 @@ def resolve_customer(loaded: Ledger, text: str) -> str:
         return matches[0]
     if matches:
         raise InputError("customer", f"{text!r} is ambiguous: {', '.join(matches)}")
-    raise InputError("customer", f"no customer {text!r}")
+    raise InputError("customer", f"no customer {text!r}{_suggest(loaded, text)}")
+
+
+def _suggest(loaded: Ledger, text: str) -> str:
+    """ "; did you mean "Gull Rock Brewing Co."?" for a name close to one."""
+    customers = loaded.index.customers
+    by_key = {}
+    for account, customer in sorted(customers.items()):
+        by_key.setdefault(customer.name.casefold(), customer.name)
+        by_key.setdefault(account.rsplit(":", 1)[-1].casefold(), customer.name)
+    close = difflib.get_close_matches(text.casefold(), list(by_key), n=6, cutoff=0.5)
+    names = list(dict.fromkeys(by_key[key] for key in close))[:3]
+    if not names:
+        return ""
+    return "; did you mean " + " or ".join(f'"{n}"' for n in names) + "?"
 
 
 def _not_an_amount(text: str) -> InputError:
@@ -97,7 +112,7 @@ def parse_amount(text: str, loaded: Ledger, account: str) -> Amount:
     elif currencies and currency not in currencies:
         used = ", ".join(sorted(currencies))
         raise InputError("amount", f"{text!r}: {account} is invoiced in {used}")
-    places = render.Amounts(loaded.options.get("dcontext")).places(currency)
+    places = loaded.index.amounts.places(currency)
     if -number.as_tuple().exponent < places:
         try:
             number = number.quantize(Decimal(1).scaleb(-places))
@@ -168,12 +183,31 @@ def promise(
     by: datetime.date,
     invoice: str | None = None,
 ) -> str:
-    """A promise to pay `amount` by `by`, for one invoice or the account."""
+    """A promise to pay `amount` by `by`, for one invoice or the account.
+
+    A promise concerns what is open when it is made: it may not be more than
+    the invoice's open amount, or the customer's balance in that currency.
+    """
     if by < day:
         raise InputError("by", f"{by} is before the promise is made ({day})")
     if invoice:
         check_invoice(loaded, account, invoice, "invoice")
-    values = [writer.Account(account), parse_amount(amount, loaded, account), by]
+    promised = parse_amount(amount, loaded, account)
+    cur = promised.currency
+    fmt = loaded.index.amounts
+    if invoice:
+        found = loaded.index.invoice(account, invoice)
+        owed = found.open_at(day) if found.currency == cur else Decimal(0)
+        what = f"{invoice} has {fmt.text(owed, cur)} open"
+    else:
+        owed = status.balance(loaded.index, account, day).get(cur, Decimal(0))
+        what = f"the balance on {day} is {fmt.text(owed, cur)}"
+    if promised.number > owed:
+        raise InputError(
+            "amount",
+            f"{fmt.text(promised.number, cur)} is more than is owed: {what}",
+        )
+    values = [writer.Account(account), promised, by]
     return writer.custom(day, "ar-promise", values + ([invoice] if invoice else []))
 
 

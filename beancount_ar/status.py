@@ -362,6 +362,52 @@ def plan_for(index: Index, account: str, as_of: datetime.date) -> PlanStatus | N
     return PlanStatus(plan, due, paid, missed, state, upcoming)
 
 
+class Instalment(NamedTuple):
+    """One instalment of a work-out plan and whether it was paid on time."""
+
+    date: datetime.date
+    amount: Decimal
+    state: str  # "paid" (covered by its date), "late" (covered since), "missed", "due"
+
+
+#: Instalments listed at most: a plan of years of weekly instalments shows
+#: those around the as-of date.
+SCHEDULE_ROWS = 60
+
+
+def schedule(index: Index, plan: PlanStatus, as_of: datetime.date) -> list[Instalment]:
+    """The plan's instalments with their adherence on `as_of`: each is paid when
+    credits since the plan's date covered it (and those before it) by its
+    date, late when they did later, missed when they have not yet, and due
+    when its date is still to come."""
+    record = plan.plan
+    credits = sorted(
+        (c.date, c.amount)
+        for c in index.credits_for(record.account)
+        if c.currency == record.amount.currency and record.date <= c.date <= as_of
+    )
+    rows = []
+    cumulative = ZERO
+    try:
+        for day, amount in instalments(record):
+            cumulative += amount
+            by_then = sum((a for d, a in credits if d <= day), ZERO)
+            if day > as_of:
+                state = "due" if plan.paid < cumulative else "paid"
+            elif by_then >= cumulative:
+                state = "paid"
+            elif plan.paid >= cumulative:
+                state = "late"
+            else:
+                state = "missed"
+            rows.append(Instalment(day, amount, state))
+            if day > as_of and len(rows) >= SCHEDULE_ROWS:
+                break
+    except (OverflowError, ValueError):  # instalments run past year 9999
+        pass
+    return rows[-SCHEDULE_ROWS:]
+
+
 # -- early-payment discounts ------------------------------------------------
 
 

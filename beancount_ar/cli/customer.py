@@ -1,1 +1,71 @@
+"""`bean-ar customer`: everything about one customer, before you call."""
 
+from __future__ import annotations
+
+import datetime
+import json
+
+import click
+
+from beancount_ar import customer as customer_lib
+from beancount_ar import ledger as ledger_lib
+from beancount_ar import render, render_customer, tables
+from beancount_ar.cli.common import (
+    as_of_option,
+    cli,
+    emit,
+    resolve_customer,
+    split_ledger,
+)
+
+
+@cli.command()
+@click.argument("args", nargs=-1, metavar="[LEDGER] CUSTOMER")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=as_of_option,
+    metavar="DATE",
+    help="As of this date (YYYY-MM-DD); default today.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--width",
+    "limit",
+    type=click.IntRange(tables.MIN_WIDTH, tables.MAX_WIDTH),
+    metavar="N",
+    help="Text width (default: the terminal's, else COLUMNS, else 80).",
+)
+def customer(
+    args: tuple[str, ...], as_of: datetime.date, fmt: str, limit: int | None
+) -> None:
+    """One customer: open items with level and status, contacts, promises,
+    plan, hold, follow-ups, the last notes, unapplied credits, days to pay.
+
+    CUSTOMER is the account, the display name, the last account component,
+    or an unambiguous beginning of one.
+    """
+    path, (name,) = split_ledger(args, 1)
+    loaded = ledger_lib.load(path)
+    for error in loaded.errors:
+        click.echo(ledger_lib.error_line(error), err=True)
+    account = resolve_customer(loaded, name, "CUSTOMER")
+    view = customer_lib.view(loaded.index, account, as_of)
+    amounts = render.Amounts(loaded.options.get("dcontext"))
+    if fmt == "json":
+        emit(json.dumps(render_customer.customer_json(view, amounts), indent=2))
+    else:
+        emit(
+            render_customer.customer_text(
+                view, amounts, limit or tables.terminal_width()
+            )
+        )
+    if loaded.errors:
+        click.get_current_context().exit(1)

@@ -38,9 +38,15 @@ def _amount(text: str, loaded: ledger_lib.Ledger, account: str) -> Amount:
 
 
 def _write(
-    loaded_path: str, make: Callable[[ledger_lib.Ledger, str], str], account_text: str
+    loaded_path: str,
+    make: Callable[[ledger_lib.Ledger, str], str],
+    account_text: str,
+    hints: dict[str, str] | None = None,
 ) -> None:
-    """Load, resolve the customer, build the directive, and append it safely."""
+    """Load, resolve the customer, build the directive, and append it safely.
+
+    `hints` names the argument or option of a refused field where the
+    command's own name for it differs from the usual one."""
     loaded = ledger_lib.load(loaded_path)
     account = resolve_customer(loaded, account_text, "ACCOUNT")
     target = writer.collections_path(loaded_path, loaded.config.collections_file)
@@ -51,7 +57,7 @@ def _write(
             loaded_path, loaded, account, text, today=datetime.date.today()
         )
     except logbook.InputError as exc:
-        raise bad_input(exc) from None
+        raise bad_input(exc, (hints or {}).get(exc.field)) from None
     except writer.WriteError as exc:
         click.echo(f"bean-ar: {exc}", err=True)
         click.get_current_context().exit(1)
@@ -123,7 +129,7 @@ def log_promise(args: tuple[str, ...], invoice: str | None, day: str | None) -> 
     def make(loaded: ledger_lib.Ledger, acc: str) -> str:
         return logbook.promise(loaded, when, acc, amount, by_date, invoice)
 
-    _write(path, make, account)
+    _write(path, make, account, {"invoice": "--invoice"})
 
 
 @log.command("dispute")
@@ -168,7 +174,7 @@ def log_plan(args: tuple[str, ...], day: str | None) -> None:
         )
     if frequency not in ("monthly", "weekly"):
         raise click.BadParameter(
-            f"{frequency!r}: monthly or weekly", param_hint="FREQUENCY"
+            f"{frequency!r}: monthly or weekly", param_hint="monthly|weekly"
         )
     first_date = parse_date(first, "FIRST-DATE")
     when = _day(day)
@@ -196,7 +202,7 @@ def log_hold(args: tuple[str, ...], day: str | None) -> None:
     """Put a customer on credit hold, or take it off."""
     path, (account, state, reason) = split_ledger(args, 3)
     if state not in ("on", "off"):
-        raise click.BadParameter(f"{state!r}: on or off", param_hint="STATE")
+        raise click.BadParameter(f"{state!r}: on or off", param_hint="on|off")
     when = _day(day)
     _write(
         path,

@@ -129,7 +129,7 @@ def statement(
                     (folder / name).write_bytes(data)
             click.echo(f"{len(accounts)} statements in {folder}", err=True)
         else:
-            account = resolve_customer(loaded, rest[0])
+            account = resolve_customer(loaded, rest[0], "CUSTOMER")
             data = _render_statement(env, loaded, account, as_of, kind, begin, fmt)
             if output:
                 pathlib.Path(output).write_bytes(data)
