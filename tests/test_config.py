@@ -332,3 +332,41 @@ def test_loader_config_with_unhashable_key_still_annotates_invoices() -> None:
     assert not any("internal error" in e.message for e in errors)
     invoice = next(e for e in entries if isinstance(e, data.Transaction))
     assert invoice.postings[0].meta["invoice"] == "INV-1"
+
+
+# -- discount account, role words, bounds --------------------------------------
+
+
+def test_config_discount_account_defaults_and_is_checked() -> None:
+    assert parse_config(None)[0].discount_account == "Expenses:Discounts"
+    config, errors = parse_config("{'discount_account': 'Income:Sales-Discounts'}")
+    assert errors == [] and config.discount_account == "Income:Sales-Discounts"
+    assert "'discount_account' must be an account name" in only_message(
+        "{'discount_account': 'discounts'}"
+    )
+
+
+def test_config_roles_replace_the_words_of_a_tier() -> None:
+    config, errors = parse_config("{'roles': {'owner': ['Chief', 'Boss']}}")
+    assert errors == []
+    assert dict(config.roles)["owner"] == ("chief", "boss")
+    assert "controller" in dict(config.roles)["manager"]  # the others kept
+    assert "unknown tier 'ceo'" in only_message("{'roles': {'ceo': ['x']}}")
+    assert "must be a list of words" in only_message("{'roles': {'owner': [1]}}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{'hold_days': 999999999999}",
+        "{'grace_days': 100000}",
+        "{'buckets': [30, 60, 99999]}",
+        "{'escalation': {'reminder': 5, 'agency': 1000000000}}",
+        "{'hold_days': -1}",
+    ],
+)
+def test_config_numbers_have_sane_ranges(text: str) -> None:
+    config, _ = parse_config(text)
+    message = only_message(text)
+    assert "from 0 to 3660" in message or "from 1 to 3660" in message
+    assert config == parse_config(None)[0]  # the defaults are used instead

@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import beancount_ar.plugin
+from beancount_ar import aging
+from beancount_ar import ledger as ledger_lib
 from beancount_ar.config import find_config
 
 D = datetime.date
@@ -1369,3 +1371,176 @@ def test_bean_query_selects_the_written_metadata(tmp_path: Any) -> None:
         " WHERE account ~ '^Assets:Receivable'"
     ).fetchall()
     assert rows == [("INV-1", "2/10 Net 30", D(2024, 3, 31), D(2024, 3, 11))]
+
+
+# -- ledger mistakes a bookkeeper makes ---------------------------------------
+
+
+def test_a_payment_linked_to_another_customers_invoice_is_an_error() -> None:
+    ledger = load(
+        """
+        2024-03-01 * "Beta" "Logo" ^INV-B
+          Assets:Receivable:Beta  100.00 USD
+          Income:Sales
+        2024-03-02 * "Acme" "Flyers" ^INV-A
+          Assets:Receivable:Acme  100.00 USD
+          Income:Sales
+        2024-03-10 * "Acme" "Payment" ^INV-B
+          Assets:Bank  100.00 USD
+          Assets:Receivable:Acme  -100.00 USD  ; payment
+        """
+    )
+    assert_error_at(
+        ledger,
+        "; payment",
+        "INV-B is an invoice of Beta (Assets:Receivable:Beta), not of Acme "
+        "(Assets:Receivable:Acme)",
+        "applied as if it named none",
+    )
+    # Applied to Acme's own oldest invoice, never to Beta's.
+    assert ledger.posting("; payment")["invoice"] == "INV-A"
+
+
+def test_one_payment_for_two_customers_may_link_both_invoices() -> None:
+    ledger = load(
+        """
+        2024-03-01 * "Beta" "Logo" ^INV-B
+          Assets:Receivable:Beta  100.00 USD
+          Income:Sales
+        2024-03-02 * "Acme" "Flyers" ^INV-A
+          Assets:Receivable:Acme  100.00 USD
+          Income:Sales
+        2024-03-10 * "Parent Co" "One check for both" ^INV-A ^INV-B
+          Assets:Bank  200.00 USD
+          Assets:Receivable:Acme  -100.00 USD  ; acme
+          Assets:Receivable:Beta  -100.00 USD  ; beta
+        """
+    )
+    assert ledger.errors == []
+    assert ledger.posting("; acme")["invoice"] == "INV-A"
+    assert ledger.posting("; beta")["invoice"] == "INV-B"
+
+
+def test_an_invoice_id_used_by_two_customers_is_an_error() -> None:
+    ledger = load(
+        """
+        2024-03-01 * "Acme" "Logo" ^INV-7
+          Assets:Receivable:Acme  100.00 USD
+          Income:Sales
+        2024-03-05 * "Beta" "Flyers" ^INV-7
+          Assets:Receivable:Beta  40.00 USD  ; second
+          Income:Sales
+        """
+    )
+    assert_error_at(
+        ledger,
+        "; second",
+        "invoice id INV-7 is already used by Acme (Assets:Receivable:Acme)",
+    )
+
+
+def test_an_invoice_id_invoiced_again_is_an_error_not_a_merge() -> None:
+    ledger = load(
+        """
+        2024-03-01 * "Acme" "Logo" ^INV-7
+          Assets:Receivable:Acme  100.00 USD
+          Income:Sales
+        2024-03-05 * "Acme" "Flyers" ^INV-7
+          Assets:Receivable:Acme  40.00 USD  ; again
+          Income:Sales
+        """
+    )
+    assert_error_at(
+        ledger,
+        "; again",
+        "invoice INV-7 is already invoiced to Acme (Assets:Receivable:Acme) on "
+        "2024-03-01 (<string>:",
+        'mark it ar-kind: "debit-memo" if it adds to INV-7; booked as INV-7 (2)',
+    )
+    assert ledger.posting("; again")["invoice"] == "INV-7 (2)"
+
+
+def test_a_debit_memo_marker_naming_no_invoice_is_an_error() -> None:
+    ledger = load(
+        """
+        2024-03-05 * "Acme" "Flyers" ^INV-8
+          ar-kind: "debit-memo"
+          Assets:Receivable:Acme  40.00 USD  ; memo
+          Income:Sales
+        """
+    )
+    error = ledger.only_error()
+    assert error.source["lineno"] == ledger.line("; memo")
+    assert 'ar-kind: "debit-memo" but Acme (Assets:Receivable:Acme) has no ' in (
+        error.message
+    )
+
+
+def test_a_credit_kind_on_a_charge_is_an_error() -> None:
+    ledger = load(
+        """
+        2024-03-05 * "Acme" "Flyers" ^INV-8
+          Assets:Receivable:Acme  40.00 USD  ; charge
+            ar-kind: "payment"
+          Income:Sales
+        """
+    )
+    assert_error_at(ledger, "; charge", "'payment' on a charge")
+
+
+def test_a_debit_memo_marker_on_a_credit_is_an_error() -> None:
+    ledger = load(
+        """
+        2024-03-01 * "Acme" "Logo" ^INV-7
+          Assets:Receivable:Acme  100.00 USD
+          Income:Sales
+        2024-03-05 * "Acme" "Payment" ^INV-7
+          Assets:Bank  40.00 USD
+          Assets:Receivable:Acme  -40.00 USD  ; credit
+            ar-kind: "debit-memo"
+        """
+    )
+    assert_error_at(
+        ledger, "; credit", '("debit-memo" marks a charge, not a credit)'
+    )
+
+
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [("ar-promis", "ar-promise"), ("ar-folowup", "ar-followup"), ("ar-xyz", None)],
+)
+def test_an_unknown_ar_directive_type_is_an_error_with_the_types(typo, suggestion):
+    ledger = load(
+        f"""
+        2024-03-05 custom "{typo}" Assets:Receivable:Acme 40.00 USD 2024-04-01
+        """
+    )
+    assert_error_at(ledger, typo, f'unknown directive custom "{typo}"', "ar-promise")
+    hint = f'did you mean "{suggestion}"?' if suggestion else "did you mean"
+    assert (hint in ledger.only_error().message) is bool(suggestion)
+
+
+def test_strict_leftover_of_a_named_credit_pays_the_invoices_later_debit_memo():
+    ledger = load(
+        """
+        2024-01-10 * "Acme" "Logo" ^INV-1
+          Assets:Receivable:Acme  1000.00 USD
+          Income:Sales
+        2024-01-20 * "Acme" "Payment" ^INV-1
+          Assets:Bank  1100.00 USD
+          Assets:Receivable:Acme  -1100.00 USD
+        2024-02-01 * "Acme" "Extra copies" ^INV-1
+          ar-kind: "debit-memo"
+          Assets:Receivable:Acme  150.00 USD  ; memo
+          Income:Sales
+        """,
+        config="{'matching': 'strict'}",
+    )
+    assert ledger.errors == []
+    led = ledger_lib.from_entries(ledger.entries, ledger.errors, ledger.options)
+    items = aging.open_items(led.index, datetime.date(2024, 3, 5))
+    # 100.00 left of the payment paid the memo, due 30 days after its own date.
+    assert [(i.label, i.due, i.days_overdue, i.open) for i in items] == [
+        ("INV-1 memo 1", datetime.date(2024, 3, 2), 3, Decimal("50.00"))
+    ]
+    assert ledger.posting("; memo")["due"] == datetime.date(2024, 3, 2)
