@@ -162,6 +162,16 @@ def statement_context(statement: statements.Statement) -> dict[str, Any]:
     }
 
 
+def due(index: Index, as_of: datetime.date) -> list[worklist.WorkItem]:
+    """The worklist's calls that also get a reminder email: an invoice reached
+    a new level, and something is overdue to collect."""
+    return [
+        item
+        for item in worklist.worklist(index, as_of).items
+        if worklist.ESCALATION in item.kinds and item.invoices
+    ]
+
+
 def build(
     index: Index,
     as_of: datetime.date,
@@ -183,9 +193,7 @@ def build(
     reminders = []
     company = statements.company(index, as_of)
     sender = sender or (company.email if company else None)
-    for item in worklist.worklist(index, as_of).items:
-        if worklist.ESCALATION not in item.kinds or not item.invoices:
-            continue
+    for item in due(index, as_of):
         ids = tuple(dict.fromkeys(late.invoice.id for late in item.invoices))
         name = item.contact.name if item.contact else item.customer
         if not item.email:

@@ -128,7 +128,9 @@ def test_errors_name_only_what_the_command_has(args, named):
 def test_aging_detail_lists_unapplied_credits_so_rows_sum_to_the_total():
     result = run("aging", LEDGER, "--as-of", TODAY, "--detail", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    total = json.loads(run("aging", LEDGER, "--as-of", TODAY, "--format", "json").stdout)
+    total = json.loads(
+        run("aging", LEDGER, "--as-of", TODAY, "--format", "json").stdout
+    )
     for currency, amount in total["totals"]["total"].items():
         assert sum(
             Decimal(r["open"]) for r in rows if r["currency"] == currency

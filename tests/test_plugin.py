@@ -1500,9 +1500,7 @@ def test_a_debit_memo_marker_on_a_credit_is_an_error() -> None:
             ar-kind: "debit-memo"
         """
     )
-    assert_error_at(
-        ledger, "; credit", '("debit-memo" marks a charge, not a credit)'
-    )
+    assert_error_at(ledger, "; credit", '("debit-memo" marks a charge, not a credit)')
 
 
 @pytest.mark.parametrize(

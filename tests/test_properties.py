@@ -55,8 +55,29 @@ credit_events = st.fixed_dictionaries(
         "kind": st.sampled_from(sorted(OTHER_LEG)),
     }
 )
+# A payment of an invoice less its 2 % discount (on its day, or later).
+discount_events = st.fixed_dictionaries(
+    {
+        "type": st.just("discount"),
+        "day": st.integers(0, 200),
+        "id": st.integers(1, 12),
+    }
+)
+# A dispute of an invoice, or a note on the account (each answers the calls).
+record_events = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(("dispute", "note")),
+        "day": st.integers(0, 200),
+        "id": st.integers(1, 12),
+        "customer": st.sampled_from(CUSTOMERS),
+    }
+)
 ledgers = st.tuples(
-    st.lists(st.one_of(invoice_events, credit_events), min_size=1, max_size=25),
+    st.lists(
+        st.one_of(invoice_events, credit_events, discount_events, record_events),
+        min_size=1,
+        max_size=25,
+    ),
     st.sampled_from(("fifo", "strict")),
 )
 
@@ -69,11 +90,36 @@ def ledger_text(events: list[dict], matching: str) -> str:
         "2023-01-01 open Expenses:BadDebt",
     ]
     lines += [f"2023-01-01 open Assets:Receivable:{c}" for c in CUSTOMERS]
+    invoiced: dict[int, dict] = {}
     for event in sorted(events, key=lambda e: e["day"]):
         day = START + datetime.timedelta(days=event["day"])
+        if event["type"] == "discount":
+            invoice = invoiced.get(event["id"])
+            if invoice is None:
+                continue
+            paid = invoice["amount"] - (invoice["amount"] * 2 / 100).quantize(
+                Decimal("0.01")
+            )
+            account = f"Assets:Receivable:{invoice['customer']}"
+            lines.append(f'{day} * "Paid less 2 %" ^INV-{event["id"]}')
+            lines.append(f"  Assets:Bank  {paid} {invoice['currency']}")
+            lines.append(f"  {account}  {-paid} {invoice['currency']}")
+            continue
+        if event["type"] in ("dispute", "note"):
+            account = f"Assets:Receivable:{event['customer']}"
+            if event["type"] == "note":
+                lines.append(f'{day} note {account} "Called"')
+            elif event["id"] in invoiced:
+                owner = invoiced[event["id"]]["customer"]
+                lines.append(
+                    f'{day} custom "ar-dispute" Assets:Receivable:{owner} '
+                    f'"INV-{event["id"]}" "wrong"'
+                )
+            continue
         account = f"Assets:Receivable:{event['customer']}"
         amount, currency = event["amount"], event["currency"]
         if event["type"] == "invoice":
+            invoiced.setdefault(event["id"], event)
             lines.append(f'{day} * "Sale" ^INV-{event["id"]}')
             if event["memo"]:
                 lines.append('  ar-kind: "debit-memo"')
@@ -271,3 +317,110 @@ def test_metrics_begin_and_end_with_the_aging_totals(generated, offset, length):
     for cur in set(begin) | set(finish):
         if begin.get(cur) or finish.get(cur):
             assert cur in {t.currency for t in report.totals}
+
+
+# -- the desk: what it says and sends -----------------------------------------
+
+
+@PROPERTY
+@given(ledgers, st.integers(0, 260))
+def test_each_customer_is_called_once_and_reminded_of_all_it_owes(generated, offset):
+    from beancount_ar import documents, remind, status, worklist
+
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    day = START + datetime.timedelta(days=offset)
+    calls = worklist.worklist(led.index, day).items
+    assert len({w.account for w in calls}) == len(calls)
+
+    env = documents.environment()
+    overdue = aging.overdue(led.index, day)
+    for item in remind.due(led.index, day):
+        context = remind.context(led.index, item, day)
+        # What the overdue list says this customer owes past due, undisputed,
+        # in a currency it is not in credit in: exactly what the email lists.
+        balance = status.balance(led.index, item.account, day)
+        expected: dict[str, Decimal] = defaultdict(Decimal)
+        listed = []
+        for o in overdue:
+            cur = o.item.currency
+            if (
+                o.item.invoice.account == item.account
+                and o.dispute is None
+                and balance.get(cur, 0) > 0
+            ):
+                expected[cur] += o.item.open
+                listed.append((o.item.invoice.id, o.item.days_overdue, o.item.open))
+        assert context["total_overdue"] == dict(expected) == item.overdue
+        assert sorted(
+            (line.invoice, line.days_overdue, line.open) for line in context["invoices"]
+        ) == sorted(listed)
+        text = documents.render(env, "reminder.txt", context)
+        for cur, amount in expected.items():
+            assert f"{cur} {amount:,}" in text
+
+
+@PROPERTY
+@given(ledgers, st.integers(0, 260))
+def test_an_earned_discount_is_never_overdue_called_or_a_hold(generated, offset):
+    from beancount_ar import status, worklist
+
+    events, matching = generated
+    led = load(ledger_text(events, matching))
+    day = START + datetime.timedelta(days=offset)
+    earned = {
+        i.invoice.id
+        for i in aging.open_items(led.index, day)
+        if status.earned_discount(i.invoice, day, led.index.amounts)
+    }
+    assert not earned & {o.item.invoice.id for o in aging.overdue(led.index, day)}
+    report = worklist.worklist(led.index, day)
+    called = {late.invoice.id for w in report.items for late in w.invoices}
+    assert not earned & called
+    assert {t.invoice.id for t in report.tasks} == earned
+    # The hold for lateness names the invoice it is for: never an earned one.
+    for w in report.items:
+        assert not any(r.startswith(tuple(earned)) for r in w.hold.reasons)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.decimals(min_value=Decimal("1.00"), max_value=Decimal("99999"), places=2),
+    pct=st.sampled_from(("1", "1.5", "2", "3")),
+    paid_on=st.integers(0, 40),
+    as_of=st.integers(0, 120),
+)
+def test_a_discount_paid_in_time_is_earned_and_booked_never_dunned(
+    amount, pct, paid_on, as_of
+):
+    from beancount_ar import status, worklist
+
+    discount = (amount * Decimal(pct) / 100).quantize(Decimal("0.01"))
+    paid = amount - discount
+    text = (
+        "2023-01-01 open Assets:Bank\n2023-01-01 open Income:Sales\n"
+        "2023-01-01 open Assets:Receivable:Acme\n"
+        f'{START} * "Sale" ^INV-1\n  terms: "{pct}/10 Net 30"\n'
+        f"  Assets:Receivable:Acme  {amount} USD\n  Income:Sales\n"
+        f'{START + datetime.timedelta(days=paid_on)} * "Paid" ^INV-1\n'
+        f"  Assets:Bank  {paid} USD\n  Assets:Receivable:Acme\n"
+    )
+    led = load('plugin "beancount_ar"\n' + text)
+    day = START + datetime.timedelta(days=as_of)
+    in_time = paid_on <= 10
+    if as_of < paid_on or not discount:
+        return
+    (item,) = aging.open_items(led.index, day)
+    assert item.open == discount
+    assert (item.earned == discount) is in_time
+    assert (
+        status.earned_discount(item.invoice, day, led.index.amounts) is not None
+    ) is in_time
+    report = worklist.worklist(led.index, day)
+    if in_time:
+        assert aging.overdue(led.index, day) == []
+        assert report.items == []
+        assert [(t.invoice.id, t.amount) for t in report.tasks] == [("INV-1", discount)]
+    else:
+        assert (aging.overdue(led.index, day) != []) is (as_of > 30)
+        assert report.tasks == []
