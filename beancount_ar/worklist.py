@@ -143,7 +143,7 @@ def discount_transaction(index: Index, invoice: Invoice, amount: Decimal) -> str
     number = index.amounts.plain(amount, invoice.currency)
     head = (
         f"{paid} * {writer.quote(customer.name)} "
-        f"{writer.quote(f'Early-payment discount earned on {invoice.id}')}"
+        f"{writer.quote(f'Discount earned ({invoice.terms.discount_pct}%)')}"
     )
     lines = []
     if _LINK.fullmatch(invoice.id):

@@ -228,7 +228,7 @@ def test_the_worklist_asks_to_book_the_earned_discount(month):
     )
     assert task.transaction == textwrap.dedent(
         """\
-        2026-10-09 * "Harbor Hotel" "Early-payment discount earned on INV-101" ^INV-101
+        2026-10-09 * "Harbor Hotel" "Discount earned (2%)" ^INV-101
           Expenses:Discounts                     16.00 USD
           Assets:Receivable:HarborHotel         -16.00 USD
         """
