@@ -75,7 +75,8 @@ def context(
     discount (the worklist's), their total is the worklist's overdue, the
     credit hold is said to be on only when it is, or to come only on the day
     it would start, and earlier reminders are mentioned only when a note
-    records one.
+    records contact about these invoices since they fell due (and since any
+    dispute of them was resolved).
     """
     statement = statements.statement(index, item.account, as_of)
     lines = [
@@ -90,14 +91,13 @@ def context(
             late.item.open,
             late.invoice.currency,
             late.level,
+            late.item.memo,
+            late.invoice.discount_date if late.invoice in item.unearned else None,
         )
         for late in sorted(item.invoices, key=lambda late: -late.item.days_overdue)
     ]
     oldest = max((line.days_overdue for line in lines), default=0)
-    first_due = min((line.due for line in lines), default=as_of)
-    reminded = any(
-        first_due < note.date <= as_of for note in index.notes_for(item.account)
-    )
+    reminded = _reminded(index, item, as_of)
     days = PAY_WITHIN.get(item.level or "", DEFAULT_PAY_WITHIN)
     hold_from = None if item.hold.on else status.hold_from(index, item.account, as_of)
     levels = dict(index.config.escalation)
@@ -117,6 +117,20 @@ def context(
     }
 
 
+def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bool:
+    """Whether a note records contact with the customer about what is overdue:
+    after the oldest listed invoice fell due, and after the last dispute of
+    a listed invoice was resolved (talk during a dispute is not a reminder)."""
+    if not item.invoices:
+        return False
+    since = min(late.item.due for late in item.invoices)
+    ids = {late.invoice.id for late in item.invoices}
+    for resolved in index.records_for("ar-resolved", item.account):
+        if resolved.invoice in ids and resolved.date <= as_of:
+            since = max(since, resolved.date)
+    return any(since < note.date <= as_of for note in index.notes_for(item.account))
+
+
 class _Line(NamedTuple):
     invoice: str
     date: datetime.date
@@ -128,6 +142,8 @@ class _Line(NamedTuple):
     open: Decimal
     currency: str
     level: str | None
+    memo: int  # 0, or which debit memo of the invoice this line is
+    unearned_after: datetime.date | None  # a discount taken after this date
 
 
 #: What the note logged for a sent reminder calls it, by level.

@@ -21,8 +21,6 @@ from beancount_ar.money import Amounts
 from beancount_ar.tables import (
     DEFAULT_WIDTH,
     fit_table,
-    one_line,
-    shorten,
     widest,
     wrap,
 )
@@ -335,7 +333,7 @@ def items_table(report: Aging, fmt: Amounts, limit: int = DEFAULT_WIDTH) -> str:
                 iso(i.date),
                 iso(i.due),
                 str(i.days_overdue if by_due else i.age),
-                "earned discount" if not i.collectible else i.bucket,
+                "earned" if not i.collectible else i.bucket,
                 fmt.text(i.open, i.currency),
             ],
         )
@@ -360,7 +358,26 @@ def items_table(report: Aging, fmt: Amounts, limit: int = DEFAULT_WIDTH) -> str:
     headers = ["Customer", "Invoice", "Date", "Due", "Days" if by_due else "Age"]
     headers += ["Bucket", "Open"]
     align = ["left"] * 4 + ["right", "left", "right"]
-    return fit_table(headers, body, [(0, 12), (0, 8)], align, limit)
+    table = fit_table(headers, body, [(0, 12), (0, 8)], align, limit)
+    if widest(table) > limit:
+        # The invoice date goes before anything is cut: the aging is by the
+        # due date (or the age, shown), and the ids must stay whole.
+        # An unapplied credit, which has no due date, keeps its date by its kind.
+        keep = [0, 1, 3, 4, 5, 6]
+        body = [
+            [*row[:1], f"({row[1][1:-1]} {row[2]})", *row[2:]]
+            if row[5] == "unapplied"
+            else row
+            for row in body
+        ]
+        table = fit_table(
+            [headers[i] for i in keep],
+            [[row[i] for i in keep] for row in body],
+            [(0, 12), (0, 8)],
+            [align[i] for i in keep],
+            limit,
+        )
+    return table
 
 
 def _status(o: OverdueItem, fmt: Amounts) -> str:
@@ -411,9 +428,9 @@ def overdue_table(
     out = lines[:2]
     for o, line in zip(items, lines[2:], strict=True):
         out.append(line)
-        status = one_line(_status(o, fmt))
+        status = _status(o, fmt)
         if status:
-            out.append(shorten(indent + status, max(limit, widest(line))))
+            out += wrap(status, indent, max(limit, widest(line)))
     totals: dict[str, Decimal] = {}
     for o in items:
         totals[o.item.currency] = totals.get(o.item.currency, Decimal(0)) + o.item.open

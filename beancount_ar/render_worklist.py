@@ -166,7 +166,7 @@ def _call_lines(n: int, w: WorkItem, fmt: Amounts, limit: int) -> list[str]:
     hold = "  [ON HOLD]" if w.hold.on else ""
     level = f" ({w.level})" if w.level else ""
     why = ", ".join(REASON_WORDS.get(k, k) for k in w.kinds)
-    lines = wrap(f"{n}. {w.customer} - {why}{level}{hold}", "", limit)
+    lines = wrap(f"{n}. {w.customer} - {why}{level}{hold}", "", limit, keep=[hold])
     for reason in w.reasons:
         words = REASON_WORDS.get(reason.kind, reason.kind)
         lines += wrap(f"{words}: {reason.detail}", "   ", limit)
@@ -192,11 +192,13 @@ def _call_lines(n: int, w: WorkItem, fmt: Amounts, limit: int) -> list[str]:
             "   ",
             limit,
         )
-    for late in w.invoices[:SHOWN]:
+    shown = w.invoices[:SHOWN]
+    label = max((len(late.item.label) for late in shown), default=0)
+    for late in shown:
         item = late.item
-        mark = " (new)" if late.new else ""
+        mark = " (new)" if late.new else f" ({late.waiting})" if late.waiting else ""
         lines.append(
-            f"     {item.label:<14} {item.days_overdue:>5} days "
+            f"     {item.label:<{label}}  {item.days_overdue:>5} days "
             f"{fmt.text(item.open, item.currency):>16}  {late.level or '-'}{mark}"
         )
     if len(w.invoices) > SHOWN:
@@ -242,9 +244,8 @@ def _plan_text(plan: status.PlanStatus, fmt: Amounts) -> str:
 
 
 def worklist_table(report: Worklist, fmt: Amounts, limit: int = DEFAULT_WIDTH) -> str:
-    lines = [f"Worklist for {report.as_of}: {plural(len(report.items), 'call')}"]
-    if not report.items:
-        lines.append("\nNo calls to make.")
+    count = plural(len(report.items), "call") if report.items else "no calls to make"
+    lines = [f"Worklist for {report.as_of}: {count}"]
     for n, w in enumerate(report.items, 1):
         lines.append("")
         lines += _call_lines(n, w, fmt, limit)

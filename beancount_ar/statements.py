@@ -34,6 +34,8 @@ class OpenLine(NamedTuple):
     description: str
     amount: Decimal
     open: Decimal
+    earned: Decimal = ZERO  # of `open`, an early-payment discount earned
+    memo: int = 0  # 0: the invoice; k: its k-th debit memo
 
 
 class ActivityLine(NamedTuple):
@@ -55,7 +57,13 @@ class CurrencySection(NamedTuple):
     aging: dict[str, Decimal]  # bucket label -> open amount
     opening: Decimal  # activity: balance the day before the start
     activity: list[ActivityLine]
-    total: Decimal  # the balance on the as-of date: the total due
+    total: Decimal  # the balance on the as-of date (the ledger's)
+    earned: Decimal = ZERO  # early-payment discounts earned, not yet booked
+
+    @property
+    def due(self) -> Decimal:
+        """What the customer owes: the balance less the discounts earned."""
+        return self.total - self.earned
 
 
 class Statement(NamedTuple):
@@ -69,7 +77,14 @@ class Statement(NamedTuple):
 
     @property
     def total_due(self) -> dict[str, Decimal]:
+        """The balance per currency, as the ledger has it."""
         return {s.currency: s.total for s in self.sections}
+
+    @property
+    def balance_due(self) -> dict[str, Decimal]:
+        """What the customer owes per currency: the balance less the early-
+        payment discounts it earned and the books have yet to record."""
+        return {s.currency: s.due for s in self.sections}
 
 
 def company(index: Index, as_of: datetime.date) -> records.Company | None:
@@ -165,6 +180,8 @@ def statement(
                 i.description,
                 i.amount,
                 i.open,
+                i.earned,
+                i.memo,
             )
             for i in items
             if i.currency == cur
@@ -190,6 +207,7 @@ def statement(
                 opening.get(cur, ZERO),
                 activity,
                 closing.get(cur, ZERO),
+                sum((line.earned for line in lines), ZERO),
             )
         )
     return Statement(

@@ -13,7 +13,10 @@ to call merged, most pressing first:
 
 The call is about every overdue invoice of the customer that is neither
 disputed nor an early-payment discount the customer earned, each with its own
-level; the highest of them decides whom to ask for. Items are ordered by a
+level; the highest of them decides whom to ask for. An invoice covered by a
+pending promise to pay, or by a work-out plan agreed since it was issued,
+does not escalate: the promise or plan is the next step, and when it is
+broken or falls behind, that is the call. Items are ordered by a
 priority that weighs amount and lateness: the customer's overdue total times
 (1 + the days the oldest of it is late / 30). Disputed invoices are listed
 apart, and earned discounts are bookkeeping tasks, not calls.
@@ -55,6 +58,7 @@ class Late(NamedTuple):
     item: OpenItem
     level: str | None  # its own escalation level
     new: bool  # it reached that level and no note answered it yet
+    waiting: str | None = None  # why dunning waits: "promise" or "plan"
 
     @property
     def invoice(self) -> Invoice:
@@ -232,19 +236,25 @@ def _call(
     # A currency the customer is in credit in has nothing to collect.
     balance = status.balance(index, account, as_of)
     items = [i for i in items if balance.get(i.currency, ZERO) > 0]
-    open_money: Money = {}
+    open_money: Money = {c: n for c, n in balance.items() if n}
     overdue: Money = {}
     late: list[Late] = []
+    promises = status.pending_promises(index, account, as_of)
+    plan = status.plan_for(index, account, as_of)
     for item in items:
-        _add(open_money, item.currency, item.open)
         if item.days_overdue <= 0:
             continue
         _add(overdue, item.currency, item.open)
         level = status.level_for(item.days_overdue, config)
-        new = level is not None and not _noted_since(
-            notes, item.due + datetime.timedelta(days=levels[level]), as_of
+        waiting = _waiting(item, promises, plan)
+        new = (
+            level is not None
+            and waiting is None
+            and not _noted_since(
+                notes, item.due + datetime.timedelta(days=levels[level]), as_of
+            )
         )
-        late.append(Late(item, level, new))
+        late.append(Late(item, level, new, waiting))
     worst = max((late_.item.days_overdue for late_ in late), default=0)
     level = status.level_for(worst, config)
 
@@ -266,7 +276,6 @@ def _call(
                     f"{amounts.human(promise.amount.number, cur)} promised",
                 )
             )
-    plan = status.plan_for(index, account, as_of)
     if (
         plan is not None
         and plan.status == "behind"
@@ -276,7 +285,7 @@ def _call(
         reasons.append(
             Reason(
                 PLAN_MISSED,
-                f"plan behind since {plan.missed_since}: "
+                f"since {plan.missed_since}: "
                 f"{amounts.text(plan.due, cur)} due by now, "
                 f"{amounts.human(plan.paid, cur)} paid",
             )
@@ -291,7 +300,7 @@ def _call(
             Reason(
                 ESCALATION,
                 "; ".join(
-                    f"{late_.invoice.id} reached {late_.level} "
+                    f"{late_.item.label} reached {late_.level} "
                     f"({_days(late_.item.days_overdue)} past due)"
                     for late_ in escalated
                 ),
@@ -324,10 +333,28 @@ def _call(
         email=email,
         last_note=notes[-1] if notes else None,
         hold=status.hold_for(index, account, as_of),
-        promises=tuple(status.pending_promises(index, account, as_of)),
+        promises=tuple(promises),
         plan=plan if plan is not None and plan.status != "completed" else None,
         priority=priority,
     )
+
+
+def _waiting(
+    item: OpenItem,
+    promises: list[status.PromiseStatus],
+    plan: status.PlanStatus | None,
+) -> str | None:
+    """Why the dunning of an overdue invoice waits, if it does: a promise to
+    pay made since it was issued is pending, or a work-out plan agreed since
+    covers it. A broken promise, or a plan behind, is a call of its own."""
+    invoice = item.invoice
+    for state in promises:
+        promise = state.promise
+        if promise.date >= invoice.date and promise.invoice in (None, invoice.id):
+            return "promise"
+    if plan is not None and plan.status != "completed" and plan.plan.date >= item.date:
+        return "plan"
+    return None
 
 
 def _days(n: int) -> str:

@@ -418,3 +418,25 @@ def test_the_logged_note_names_the_level_once(month):
     )
     first = remind.Reminder("a", "b", "reminder", ("INV-1",), None, "", None)
     assert "reminder reminder" not in remind.note_text(first)
+
+
+def test_statements_and_reminders_take_the_earned_discount_off_what_is_due(month):
+    from beancount_ar import statements
+
+    nov9 = datetime.date(2026, 11, 9)
+    statement = statements.statement(month.index, "Assets:Receivable:HarborHotel", nov9)
+    # The ledger's balance is 36.00: 16.00 earned on INV-101, 20.00 owed.
+    assert statement.total_due == {"USD": D("36.00")}
+    assert statement.balance_due == {"USD": D("20.00")}
+    env = documents.environment(None, Amounts())
+    text = documents.render(env, "statement.txt", remind.statement_context(statement))
+    assert "Balance due on 2026-11-09:    USD 20.00" in text
+    assert "Early-payment discount you earned: not due, we will credit it." in text
+    assert "Less early-payment discount earned  -16.00" in text
+    harbor = reminders(month, nov9)["Assets:Receivable:HarborHotel"]
+    body_text = " ".join(body(harbor).split())
+    assert "INV-101" not in harbor.invoices
+    assert (
+        "your total balance of USD 20.00 after the early-payment discount you earned"
+        in body_text
+    )

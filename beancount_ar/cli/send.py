@@ -23,6 +23,7 @@ from beancount_ar.cli.common import (
     resolve_customer,
     split_ledger,
 )
+from beancount_ar.render_worklist import plural
 
 # -- statements, reminders, templates -------------------------------------
 
@@ -103,6 +104,10 @@ def statement(
     """A customer statement: open items, or activity with a running balance."""
     path, rest = split_ledger(args, 0 if all_ else 1)
     begin = parse_date(start, "--from")
+    if begin is not None and begin > as_of:
+        raise click.BadParameter(
+            f"{begin} is after --as-of {as_of}", param_hint="--from"
+        )
     if all_ and not output:
         raise click.UsageError("--all needs -o DIR")
     if fmt == "pdf" and not output:
@@ -127,7 +132,7 @@ def statement(
                     )
                     name = f"{account.rsplit(':', 1)[-1]}-{as_of}.{fmt}"
                     (folder / name).write_bytes(data)
-            click.echo(f"{len(accounts)} statements in {folder}", err=True)
+            click.echo(f"{plural(len(accounts), 'statement')} in {folder}", err=True)
         else:
             account = resolve_customer(loaded, rest[0], "CUSTOMER")
             data = _render_statement(env, loaded, account, as_of, kind, begin, fmt)
@@ -214,7 +219,7 @@ def remind(
         for r in ready:
             name = f"{as_of}-{r.account.rsplit(':', 1)[-1]}-{r.level}.eml"
             (folder / name).write_bytes(r.message.as_bytes())
-        click.echo(f"{len(ready)} emails in {folder}")
+        click.echo(f"{plural(len(ready), 'email')} in {folder}")
     if send:
 
         def logged(r: remind_lib.Reminder) -> None:
