@@ -210,3 +210,24 @@ def test_a_promise_larger_than_the_invoice_is_refused(books):
     ok = run("log", "promise", str(books), "Gull Rock", "2780", "2099-12-31",
              "--invoice", "INV-2026-079", "--date", TODAY)  # fmt: skip
     assert ok.exit_code == 0, ok.output
+
+
+def test_an_activity_statement_from_after_its_date_is_refused():
+    result = run("statement", LEDGER, "Gull Rock", "--as-of", "2026-11-01",
+                 "--kind", "activity", "--from", "2026-11-20", "--format", "txt")  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for --from: 2026-11-20 is after --as-of 2026-11-01" in (
+        result.stderr
+    )
+
+
+def test_one_email_is_one_email(tmp_path):
+    result = run("remind", LEDGER, "--as-of", "2026-11-25", "--out", str(tmp_path))
+    count = len(list(tmp_path.iterdir()))
+    assert f"{count} email{'s' if count != 1 else ''} in" in result.stdout
+
+
+def test_on_hold_is_never_split_across_lines():
+    for width in ("40", "60", "80"):
+        text = run("worklist", LEDGER, "--as-of", TODAY, width=width).stdout
+        assert text.count("[ON HOLD]") == 2, width

@@ -440,3 +440,118 @@ def test_statements_and_reminders_take_the_earned_discount_off_what_is_due(month
         "your total balance of USD 20.00 after the early-payment discount you earned"
         in body_text
     )
+
+
+# -- what the trial month found ---------------------------------------------
+
+
+def test_a_pending_promise_holds_the_dunning_of_what_it_covers():
+    # Kennebec promises the whole 700.00 by 2026-11-10: no call on the 5th.
+    led = load(
+        MONTH
+        + '2026-11-02 custom "ar-promise" Assets:Receivable:Kennebec 700.00 USD 2026-11-10\n'
+    )
+    assert "Assets:Receivable:Kennebec" not in {
+        w.account for w in worklist(led.index, NOV5).items
+    }
+    assert "Assets:Receivable:Kennebec" not in reminders(led)
+    # Broken on the 11th: the broken promise is the call, and dunning resumes.
+    item = call_of(led, "Assets:Receivable:Kennebec", datetime.date(2026, 11, 11))
+    assert item.kinds[0] == "broken-promise"
+    assert [late.waiting for late in item.invoices] == [None]
+
+
+def test_a_plan_on_track_holds_the_dunning_of_the_invoices_it_covers():
+    led = load(
+        MONTH
+        + '2026-11-01 custom "ar-plan" Assets:Receivable:GullRock 4400.00 USD 4 "monthly" 2026-11-15\n'
+    )
+    gull = [
+        w for w in worklist(led.index, NOV5).items if w.account.endswith("GullRock")
+    ]
+    assert gull == []
+    assert "Assets:Receivable:GullRock" not in reminders(led)
+    # Behind on 2026-11-20: the missed instalment is the call, not a demand.
+    item = call_of(led, "Assets:Receivable:GullRock", datetime.date(2026, 11, 20))
+    assert item.kinds == ("plan-missed",)
+    assert {late.waiting for late in item.invoices} == {"plan"}
+
+
+def test_earlier_reminders_are_claimed_only_after_a_dispute_is_resolved():
+    # Casco disputes INV-120 on 10-21, talks about it, resolves on 11-20.
+    led = load(
+        MONTH.replace(
+            '2026-10-25 custom "ar-promise" Assets:Receivable:Casco 500.00 USD 2026-11-01\n',
+            '2026-10-21 custom "ar-dispute" Assets:Receivable:Casco "INV-120" "Wrong font"\n',
+        )
+        + '2026-11-20 custom "ar-resolved" Assets:Receivable:Casco "INV-120"\n'
+    )
+    casco = reminders(led, datetime.date(2026, 11, 21))["Assets:Receivable:Casco"]
+    assert casco.level == "manager"  # INV-120: 32 days past due
+    text = " ".join(body(casco).split())
+    assert "Despite our earlier reminders" not in text
+    assert "The invoice below is now 32 days past due" in text
+
+
+def test_an_unearned_discount_is_explained_in_the_reminder(month):
+    harbor = reminders(month, datetime.date(2026, 11, 9))[
+        "Assets:Receivable:HarborHotel"
+    ]
+    assert "early-payment discount deducted after 2026-10-15" in body(harbor)
+
+
+def test_a_debit_memo_is_its_own_line_in_reminders_and_statements():
+    from beancount_ar import statements
+
+    led = load(
+        MONTH
+        + '2026-10-06 * "Kennebec Outdoor" "Extra trail marker" ^INV-080\n'
+        + '  ar-kind: "debit-memo"\n'
+        + "  Assets:Receivable:Kennebec    120.00 USD\n  Income:Signs\n"
+    )
+    nov12 = datetime.date(2026, 11, 12)
+    kennebec = call_of(led, "Assets:Receivable:Kennebec", nov12)
+    # The memo is due 30 days after its own date: 2026-11-05, 7 days ago.
+    assert [
+        (late.item.label, late.item.days_overdue) for late in kennebec.invoices
+    ] == [
+        ("INV-080", 64),
+        ("INV-080 memo 1", 7),
+    ]
+    text = body(reminders(led, nov12)["Assets:Receivable:Kennebec"])
+    assert "debit memo 2026-10-06: Extra trail marker" in text
+    statement = statements.statement(led.index, "Assets:Receivable:Kennebec", nov12)
+    env = documents.environment(None, Amounts())
+    rendered = documents.render(
+        env, "statement.txt", remind.statement_context(statement)
+    )
+    assert "Debit memo: Extra trail marker" in rendered
+
+
+def test_no_template_tag_glues_two_words_in_any_level():
+    # Jinja drops the newline after a block tag (trim_blocks): a sentence
+    # that goes on after `{% endif %}` on the next line would lose its space.
+    # Every word of the real rendering must be a word of one that keeps them.
+    import re
+
+    from beancount_ar.config import parse_config
+
+    led = load()
+    item = call_of(led, "Assets:Receivable:GullRock")
+    trimmed = documents.environment(None, Amounts())
+    kept = documents.environment(None, Amounts())
+    kept.trim_blocks = False
+    for template in ("reminder.txt", "reminder.html", "reminder_subject.txt"):
+        for level, _ in parse_config(None)[0].escalation:
+            for reminded in (True, False):
+                context = remind.context(led.index, item._replace(level=level), NOV5)
+                context["reminded"] = reminded
+                words = set(
+                    re.findall(
+                        r"[A-Za-z]+", documents.render(trimmed, template, context)
+                    )
+                )
+                spaced = set(
+                    re.findall(r"[A-Za-z]+", documents.render(kept, template, context))
+                )
+                assert words <= spaced, (template, level, words - spaced)
