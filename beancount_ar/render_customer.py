@@ -143,7 +143,7 @@ def customer_text(view: View, fmt: Amounts, limit: int = DEFAULT_WIDTH) -> str:
         rows = [[c.name, c.role, c.phone, c.email] for c in view.contacts]
         lines.append(
             _indent(fit_table(["Name", "Role", "Phone", "Email"], rows,
-                              [(3, 12), (1, 10), (0, 10)], ["left"] * 4, limit - 2))
+                              [(1, 10), (0, 10), (3, 12)], ["left"] * 4, limit - 2))
         )  # fmt: skip
     else:
         lines.append("  none on file")
@@ -239,7 +239,9 @@ def _items_table(view: View, fmt: Amounts, limit: int) -> str:
         )
     headers = ["Invoice", "Due", "Days", "Open", "Level", "Status"]
     align = ["left", "left", "right", "right", "left", "left"]
-    return _indent(fit_table(headers, rows, [(5, 12)], align, limit - 2))
+    if not any(row[5] for row in rows):  # no status to show
+        headers, align, rows = headers[:5], align[:5], [row[:5] for row in rows]
+    return _indent(fit_table(headers, rows, [(5, 12), (5, 6)], align, limit - 2))
 
 
 def _indent(table: str) -> str:
