@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DEMO_DATE = 2026-11-26
 LEDGER  = example-ledger/main.beancount
 
-.PHONY: demo test lint bench bench-fava clean
+.PHONY: demo test lint bench bench-fava clean system-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,20 @@ demo: $(VENV)/.installed
 	@echo
 	$(BIN)/bean-ar worklist $(LEDGER) --as-of $(DEMO_DATE)
 
-test: $(VENV)/.installed
+# The system packages the tests need (PDFs: Pango and fonts; the browser
+# test: Chromium), checked first, with the one line that installs them.
+system-check:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -d /usr/share/fonts/truetype/dejavu ] || missing="$$missing fonts-dejavu-core"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "The tests need Debian packages that are missing. Install them with:"; \
+	  echo "  sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+test: system-check $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
