@@ -429,7 +429,13 @@ class Collections(FavaExtensionBase):
             if account not in loaded.index.customers:
                 raise logbook.InputError("customer", f"no customer {account!r}")
             text = _directive(loaded, kind, account, form)
-            path = logbook.write(self.ledger.beancount_file_path, loaded, account, text)
+            path = logbook.write(
+                self.ledger.beancount_file_path,
+                loaded,
+                account,
+                text,
+                today=datetime.date.today(),
+            )
         except logbook.InputError as exc:
             return self._refused(kind, form, exc.field, exc.message)
         except WriteError as exc:

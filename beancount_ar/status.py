@@ -248,7 +248,11 @@ def _hold(index: Index, account: str, as_of: datetime.date) -> HoldStatus:
     if limit is not None:
         owed = balance(index, account, as_of).get(limit.currency, ZERO)
         if owed > limit.number:
-            reasons.append(f"over credit limit {limit.number:,} {limit.currency}")
+            fmt = index.amounts
+            reasons.append(
+                f"owes {fmt.text(owed, limit.currency)}, over its credit limit of "
+                f"{fmt.text(limit.number, limit.currency)}"
+            )
     # More than hold_days past due.
     oldest = _oldest_due(index, account, as_of)
     days = (as_of - oldest[1]).days if oldest else 0

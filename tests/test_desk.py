@@ -275,7 +275,7 @@ def test_hold_over_credit_limit():
     )
     assert not hold(led, "2024-02-01", "Assets:Receivable:Gamma").on
     assert hold(led, "2024-02-02", "Assets:Receivable:Gamma").reasons == (
-        "over credit limit 1,000.00 USD",
+        "owes 1,000.01 USD, over its credit limit of 1,000.00 USD",
     )
 
 

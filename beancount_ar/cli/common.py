@@ -70,21 +70,32 @@ def buckets_option(
     return bounds
 
 
+def as_of_opt(help: str = "As of this date (YYYY-MM-DD); default today.") -> Any:
+    """The --as-of option: a date, default today."""
+    return click.option(
+        "--as-of", "as_of", callback=as_of_option, metavar="DATE", help=help
+    )
+
+
+#: The --width option: text width, default the terminal's.
+width_opt = click.option(
+    "--width",
+    "limit",
+    type=click.IntRange(tables.MIN_WIDTH, tables.MAX_WIDTH),
+    metavar="N",
+    help="Text width (default: the terminal's, else COLUMNS, else 80).",
+)
+
+
 def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every report shares: LEDGER, --as-of and --format."""
+    """The options every report shares: LEDGER, --as-of, --format, --width."""
 
     @click.argument(
         "ledger",
         envvar="BEANCOUNT_FILE",
         type=click.Path(exists=True, dir_okay=False, readable=True),
     )
-    @click.option(
-        "--as-of",
-        "as_of",
-        callback=as_of_option,
-        metavar="DATE",
-        help="Report as of this date (YYYY-MM-DD); default today.",
-    )
+    @as_of_opt("Report as of this date (YYYY-MM-DD); default today.")
     @click.option(
         "--format",
         "fmt",
@@ -93,13 +104,7 @@ def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Output format.",
     )
-    @click.option(
-        "--width",
-        "limit",
-        type=click.IntRange(tables.MIN_WIDTH, tables.MAX_WIDTH),
-        metavar="N",
-        help="Table width (default: the terminal's, else COLUMNS, else 80).",
-    )
+    @width_opt
     @functools.wraps(fn)
     def wrapper(ledger: str, limit: int | None, **kwargs: Any) -> Any:
         kwargs["limit"] = limit or tables.terminal_width()

@@ -11,23 +11,18 @@ from beancount_ar import customer as customer_lib
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import render, render_customer, tables
 from beancount_ar.cli.common import (
-    as_of_option,
+    as_of_opt,
     cli,
     emit,
     resolve_customer,
     split_ledger,
+    width_opt,
 )
 
 
 @cli.command()
 @click.argument("args", nargs=-1, metavar="[LEDGER] CUSTOMER")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=as_of_option,
-    metavar="DATE",
-    help="As of this date (YYYY-MM-DD); default today.",
-)
+@as_of_opt()
 @click.option(
     "--format",
     "fmt",
@@ -36,13 +31,7 @@ from beancount_ar.cli.common import (
     show_default=True,
     help="Output format.",
 )
-@click.option(
-    "--width",
-    "limit",
-    type=click.IntRange(tables.MIN_WIDTH, tables.MAX_WIDTH),
-    metavar="N",
-    help="Text width (default: the terminal's, else COLUMNS, else 80).",
-)
+@width_opt
 def customer(
     args: tuple[str, ...], as_of: datetime.date, fmt: str, limit: int | None
 ) -> None:

@@ -17,7 +17,7 @@ from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
 from beancount_ar.cli.common import (
-    as_of_option,
+    as_of_opt,
     cli,
     parse_date,
     resolve_customer,
@@ -55,13 +55,7 @@ def _render_statement(
 
 @cli.command()
 @click.argument("args", nargs=-1, metavar="[LEDGER] [CUSTOMER]")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=as_of_option,
-    metavar="DATE",
-    help="Statement date (default today).",
-)
+@as_of_opt("Statement date (default today).")
 @click.option(
     "--kind",
     type=click.Choice(statements_lib.KINDS),
@@ -148,13 +142,7 @@ def statement(
 
 @cli.command()
 @click.argument("args", nargs=-1, metavar="[LEDGER]")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=as_of_option,
-    metavar="DATE",
-    help="Today (default: the real one).",
-)
+@as_of_opt("Today (default: the real one).")
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Write each email as .eml here."
 )
