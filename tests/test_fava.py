@@ -270,6 +270,7 @@ def test_a_followup_and_a_promise_are_logged_through_the_forms(client, ledger_di
     [
         ({"kind": "note", "text": "   "}, "this cannot be empty"),
         ({"kind": "note", "text": "x", "date": "2026-13-45"}, "is not a date"),
+        ({"kind": "note", "text": "x", "date": "2099-01-01"}, "is after today"),
         ({"kind": "promise", "amount": "lots", "by": "2026-12-01"}, "is not an amount"),
         ({"kind": "promise", "amount": "10 USD", "by": "soon"}, "is not a date"),
         ({"kind": "promise", "amount": "10 USD", "by": "2026-12-01", "invoice": "NOPE"},
