@@ -44,7 +44,16 @@ from fava.util.date import parse_date
 from flask import Response, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
-from beancount_ar import aging, customer, documents, logbook, metrics, plugin, render
+from beancount_ar import (
+    aging,
+    customer,
+    dates,
+    documents,
+    logbook,
+    metrics,
+    plugin,
+    render,
+)
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
@@ -60,8 +69,7 @@ METRICS_DAYS = 90  # the metrics period without a time filter, as in the CLI
 # weeks or longer) is the metrics period; a shorter one only sets the as-of.
 MIN_PERIOD = 27
 # Dates the page ages: room for the metrics and the trend to look back.
-EARLIEST = datetime.date(100, 1, 1)
-LATEST = datetime.date(9998, 12, 31)
+EARLIEST, LATEST = dates.EARLIEST, dates.LATEST
 MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
 FORMS = ("note", "followup", "promise")

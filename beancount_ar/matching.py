@@ -32,7 +32,7 @@ from beancount.core.display_context import DisplayContext
 
 from beancount_ar import records
 from beancount_ar.config import Config
-from beancount_ar.money import Amounts
+from beancount_ar.money import MAX_DIGITS, Amounts, too_many_digits
 from beancount_ar.openitems import (
     CREDIT_KINDS,
     DEBIT_MEMO,
@@ -232,7 +232,7 @@ class _Builder:
         return known
 
     def error(self, source: data.Meta, message: str, entry: Any) -> None:
-        self.errors.append(ARError(source, message, entry))
+        self.errors.append(ARError(source, message, records.printable(entry)))
 
     def owns(self, account: str, invoice_id: str) -> bool:
         """Whether `account` invoices `invoice_id` somewhere in the ledger."""
@@ -458,6 +458,21 @@ class _Builder:
                 return value
         return computed
 
+    def check_digits(
+        self, units: Amount, source: data.Meta, txn: data.Transaction
+    ) -> None:
+        """An amount of more digits than sums keep exactly is an error: the
+        aging would be rounded (reports never fail on it)."""
+        if too_many_digits(units.number):
+            self.error(
+                source,
+                f"{units.number} {units.currency} has "
+                f"{len(units.number.as_tuple().digits)} significant digits: "
+                f"beancount-ar ages amounts of at most {MAX_DIGITS} exactly "
+                "(e.g. 999,999,999,999.99999999); its totals may be rounded",
+                txn,
+            )
+
     def is_debit_memo(self, txn: data.Transaction, posting: data.Posting) -> bool:
         """Whether a charge says it adds to an invoice already issued
         (`ar-kind: "debit-memo"` on the posting or its transaction)."""
@@ -487,6 +502,7 @@ class _Builder:
             self.customer(posting, txn)
         units = posting.units
         source = _source(posting, txn)
+        self.check_digits(units, source, txn)
         invoice = self.by_key.get((account, invoice_id))
         memo = False
         if invoice is not None and invoice.entry is not txn:
@@ -677,6 +693,7 @@ class _Builder:
         if account not in self.customers or account in self.roots:
             self.customer(posting, txn)
         units = posting.units
+        self.check_digits(units, _source(posting, txn), txn)
         pmeta = posting.meta or {}
         tmeta = txn.meta
         kind = pmeta.get(META_KIND)

@@ -9,12 +9,29 @@ amounts with it, never dropping a digit a posting has.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 
 from beancount.core.display_context import DisplayContext, Precision
 
 ZERO = Decimal(0)
 DEFAULT_PLACES = 2
+#: The significant digits of an amount the engine ages exactly: sums of
+#: millions of them stay within Decimal's default 28 digits.
+MAX_DIGITS = 20
+#: Rounding and formatting happen in a context wide enough for any number a
+#: ledger holds, so that no amount can make a report raise.
+WIDE = Context(prec=1000, Emax=10**6, Emin=-(10**6))
+
+
+def too_many_digits(number: Decimal) -> bool:
+    """Whether an amount has more significant digits than are aged exactly."""
+    digits = number.as_tuple().digits
+    return len(digits) > MAX_DIGITS and number.is_finite()
+
+
+def to_places(number: Decimal, places: int) -> Decimal:
+    """`number` rounded to `places` decimals (half even), whatever its size."""
+    return number.quantize(Decimal(1).scaleb(-places), context=WIDE)
 
 
 class Amounts:
@@ -45,11 +62,13 @@ class Amounts:
     def rounded(self, number: Decimal, currency: str, down: bool = False) -> Decimal:
         """`number` at the ledger's precision, half up (or down when `down`)."""
         return number.quantize(
-            self.quantum(currency), rounding=ROUND_DOWN if down else ROUND_HALF_UP
+            self.quantum(currency),
+            rounding=ROUND_DOWN if down else ROUND_HALF_UP,
+            context=WIDE,
         )
 
     def _exact(self, number: Decimal, currency: str) -> Decimal:
-        rounded = number.quantize(self.quantum(currency))
+        rounded = number.quantize(self.quantum(currency), context=WIDE)
         return rounded if rounded == number else number
 
     def plain(self, number: Decimal, currency: str) -> str:

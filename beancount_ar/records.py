@@ -16,12 +16,31 @@ from typing import Any, NamedTuple
 from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.parser import printer
+
+from beancount_ar.money import MAX_DIGITS, too_many_digits
+
+#: Instalments a work-out plan may have: ten years of weekly ones.
+MAX_INSTALMENTS = 520
 
 
 class RecordError(NamedTuple):
     source: data.Meta
     message: str
     entry: data.Directive | None
+
+
+def printable(entry: Any) -> Any:
+    """The entry an error carries, or None when Beancount's error printer
+    could not print it (a `custom` directive with no values): the error must
+    reach the user, with its file and line, whatever the entry."""
+    if entry is None:
+        return None
+    try:
+        printer.format_entry(entry)
+    except Exception:  # the printer's own failure, whatever it is
+        return None
+    return entry
 
 
 class Contact(NamedTuple):
@@ -226,7 +245,7 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
     def fail(message: str) -> tuple[None, RecordError]:
         usage = _usage(entry.type, fields)
         return None, RecordError(
-            entry.meta, f"{entry.type}: {message} (usage: {usage})", entry
+            entry.meta, f"{entry.type}: {message} (usage: {usage})", printable(entry)
         )
 
     if len(values) > len(fields):
@@ -248,11 +267,16 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
     # Checks beyond the types.
     if entry.type in ("ar-promise", "ar-plan") and kwargs["amount"].number <= 0:
         return fail("the amount must be positive")
+    if entry.type in ("ar-promise", "ar-plan") and too_many_digits(
+        kwargs["amount"].number
+    ):
+        return fail(f"the amount has more than {MAX_DIGITS} significant digits")
     if entry.type == "ar-plan":
         count = kwargs["count"]
-        if count != int(count) or count < 1:
+        if count != int(count) or not 1 <= count <= MAX_INSTALMENTS:
             return fail(
-                f"the number of instalments must be a whole number >= 1, not {count}"
+                "the number of instalments must be a whole number from 1 to "
+                f"{MAX_INSTALMENTS}, not {count}"
             )
         kwargs["count"] = int(count)
         if kwargs["frequency"] not in ("monthly", "weekly"):
@@ -290,5 +314,5 @@ def unknown_type(entry: data.Custom) -> RecordError:
         entry.meta,
         f'unknown directive custom "{entry.type}"{hint} '
         f"(the types are {', '.join(known)})",
-        entry,
+        printable(entry),
     )

@@ -17,7 +17,7 @@ from typing import Any
 from beancount_ar.aging import Aging, AgingRow, OpenItem, OverdueItem, UnappliedCredit
 from beancount_ar.metrics import Metrics
 from beancount_ar.metrics import Report as MetricsReport
-from beancount_ar.money import Amounts
+from beancount_ar.money import Amounts, to_places
 from beancount_ar.tables import (
     DEFAULT_WIDTH,
     fit_table,
@@ -446,7 +446,7 @@ def overdue_table(
 def _num(value: Decimal | None, places: int = 1) -> str | None:
     if value is None:
         return None
-    return str(value.quantize(Decimal(1).scaleb(-places)))
+    return str(to_places(value, places))
 
 
 def _metrics_json(m: Metrics, fmt: Amounts) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from beancount_ar import status
 from beancount_ar.customer import View
-from beancount_ar.money import Amounts
+from beancount_ar.money import Amounts, to_places
 from beancount_ar.render import credit_json, iso, item_json
 from beancount_ar.render_worklist import (
     contact_json,
@@ -89,7 +89,7 @@ def _event_json(event: Any) -> dict[str, Any]:
 
 
 def _one(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(Decimal("0.1")))
+    return None if value is None else str(to_places(value, 1))
 
 
 def customer_text(view: View, fmt: Amounts, limit: int = DEFAULT_WIDTH) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from beancount_ar import records, status
-from beancount_ar.money import Amounts
+from beancount_ar.money import Amounts, to_places
 from beancount_ar.render import iso, to_csv
 from beancount_ar.tables import DEFAULT_WIDTH, wrap
 from beancount_ar.worklist import (
@@ -123,7 +123,7 @@ def worklist_json(report: Worklist, fmt: Amounts) -> dict[str, Any]:
                 "hold": {"on": w.hold.on, "reasons": list(w.hold.reasons)},
                 "promises": [promise_json(p, fmt) for p in w.promises],
                 "plan": plan_json(w.plan, fmt),
-                "priority": str(w.priority.quantize(Decimal(1))),
+                "priority": str(to_places(w.priority, 0)),
             }
             for w in report.items
         ],
@@ -296,7 +296,7 @@ def worklist_csv(report: Worklist, fmt: Amounts) -> str:
         tail = [
             "; ".join(w.hold.reasons),
             iso(w.last_note.date) if w.last_note else "",
-            str(w.priority.quantize(Decimal(1))),
+            str(to_places(w.priority, 0)),
         ]
         currencies = sorted(w.open) or [""]
         for cur in currencies:

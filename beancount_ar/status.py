@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from beancount_ar import records
 from beancount_ar.config import Config
-from beancount_ar.money import Amounts
+from beancount_ar.money import Amounts, to_places
 from beancount_ar.openitems import ZERO, Index, Invoice
 
 PENDING, KEPT, BROKEN = "pending", "kept", "broken"
@@ -312,8 +312,7 @@ def instalments(plan: records.Plan) -> Iterator[tuple[datetime.date, Decimal]]:
     """The plan's instalment dates and amounts, in order; the last takes the
     rounding. A generator: callers stop at the date they need."""
     number = plan.amount.number
-    quantum = Decimal(1).scaleb(number.as_tuple().exponent)
-    each = (number / plan.count).quantize(quantum)
+    each = to_places(number / plan.count, -number.as_tuple().exponent)
     for k in range(plan.count):
         if plan.frequency == "weekly":
             day = plan.first + datetime.timedelta(weeks=k)

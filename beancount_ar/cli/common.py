@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from beancount_ar import dates, logbook, tables
 from beancount_ar import ledger as ledger_lib
-from beancount_ar import logbook, tables
 
 
 class BeanArGroup(click.Group):
@@ -36,14 +36,19 @@ class BeanArGroup(click.Group):
 
 
 def parse_date(value: str | None, name: str) -> datetime.date | None:
+    """A date argument or option, within the dates reports work on."""
     if value is None:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date like 2024-06-30", param_hint=name
         ) from None
+    problem = dates.out_of_range(day)
+    if problem:
+        raise click.BadParameter(problem, param_hint=name)
+    return day
 
 
 def as_of_option(

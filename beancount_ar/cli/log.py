@@ -19,6 +19,7 @@ from beancount_ar.cli.common import (
     resolve_customer,
     split_ledger,
 )
+from beancount_ar.records import MAX_INSTALMENTS
 
 
 @cli.group()
@@ -168,9 +169,10 @@ def _invoice_record(
 def log_plan(args: tuple[str, ...], day: str | None) -> None:
     """A work-out plan: N equal instalments of AMOUNT/N from FIRST-DATE."""
     path, (account, amount, count, frequency, first) = split_ledger(args, 5)
-    if not count.isdigit() or int(count) < 1:
+    if not count.isdigit() or not 1 <= int(count) <= MAX_INSTALMENTS:
         raise click.BadParameter(
-            f"{count!r} is not a number of instalments", param_hint="N"
+            f"{count!r} is not a number of instalments from 1 to {MAX_INSTALMENTS}",
+            param_hint="N",
         )
     if frequency not in ("monthly", "weekly"):
         raise click.BadParameter(
