@@ -41,7 +41,15 @@ from fava.context import g
 from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase, extension_endpoint
 from fava.util.date import parse_date
-from flask import Response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from markupsafe import Markup
 
 from beancount_ar import (
@@ -58,12 +66,18 @@ from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
 from beancount_ar import worklist as worklist_lib
+from beancount_ar.formguard import FormGuard
 from beancount_ar.writer import WriteError
 
 log = logging.getLogger(__name__)
 
 VIEWS = ("today", "aging", "overdue", "metrics", "customer", "invoices")
-CONFIG_KEYS = {"templates": str, "metrics_days": int}
+CONFIG_KEYS = {
+    "templates": str,
+    "metrics_days": int,
+    "hosts": (list, tuple),
+    "trust_proxy": bool,
+}
 METRICS_DAYS = 90  # the metrics period without a time filter, as in the CLI
 # A time filter whose last day is 27 days or more after its first (four
 # weeks or longer) is the metrics period; a shorter one only sets the as-of.
@@ -79,6 +93,8 @@ VIEWS_KEPT = 32  # views remembered per load, the most recently used
 class Options(NamedTuple):
     templates: str | None = None
     metrics_days: int = METRICS_DAYS
+    hosts: tuple[str, ...] = ()  # names Fava is reached by, besides localhost
+    trust_proxy: bool = False  # believe X-Forwarded-Host and -Proto
 
 
 def parse_options(config: Any) -> tuple[Options, list[str]]:
@@ -92,10 +108,15 @@ def parse_options(config: Any) -> tuple[Options, list[str]]:
         wanted = CONFIG_KEYS.get(key)
         if wanted is None:
             errors.append(f"unknown key {key!r} (known: {', '.join(CONFIG_KEYS)})")
-        elif not isinstance(value, wanted) or isinstance(value, bool):
-            errors.append(f"{key!r} must be a {wanted.__name__}, not {value!r}")
+        elif not isinstance(value, wanted) or (
+            isinstance(value, bool) and wanted is not bool
+        ):
+            kind = "list of host names" if key == "hosts" else wanted.__name__
+            errors.append(f"{key!r} must be a {kind}, not {value!r}")
+        elif key == "hosts" and not all(isinstance(h, str) and h for h in value):
+            errors.append(f"'hosts' must be a list of host names, not {value!r}")
         else:
-            values[key] = value
+            values[key] = tuple(value) if key == "hosts" else value
     if not 1 <= values.get("metrics_days", 1) <= MAX_METRICS_DAYS:
         errors.append(f"'metrics_days' must be from 1 to {MAX_METRICS_DAYS}")
         values.pop("metrics_days")
@@ -152,6 +173,11 @@ class Collections(FavaExtensionBase):
         self.loaded: ledger_lib.Ledger | None = None
         self.problems: list[str] = []
         self._views = _RecentViews(VIEWS_KEPT)
+        self.guard = FormGuard(
+            str(ledger.beancount_file_path),
+            self.options.hosts,
+            self.options.trust_proxy,
+        )
         # Reloads go through Beancount's loader: let the plugin keep the
         # index it builds there, so the page need not build it again.
         plugin.keep_indexes()
@@ -382,6 +408,12 @@ class Collections(FavaExtensionBase):
     def today(self) -> datetime.date:
         return datetime.date.today()
 
+    def read_only(self) -> bool:
+        """Whether Fava runs with --read-only: then no form is shown (Fava
+        refuses every POST). Fava keeps it only as its before-request hook."""
+        hooks = current_app.before_request_funcs.get(None, [])
+        return any(getattr(hook, "__name__", "") == "_read_only" for hook in hooks)
+
     # -- endpoints ----------------------------------------------------------
 
     @extension_endpoint("statement", ["GET"])
@@ -425,8 +457,9 @@ class Collections(FavaExtensionBase):
     @extension_endpoint("log", ["POST"])
     def log(self) -> Any:
         """Append a note, follow-up or promise; redirect to the customer page."""
-        if not _same_origin():
-            return Response("refused: the form was not sent from this page", 403)
+        refusal = self.guard.refusal(request)
+        if refusal is not None:
+            return Response(refusal.reason, refusal.status, mimetype="text/plain")
         loaded = self._ledger()
         form = {k: v.strip() for k, v in request.form.items()}
         kind = form.get("kind", "")
@@ -527,24 +560,6 @@ def _directive(
     return logbook.promise(
         loaded, day, account, form.get("amount", ""), by, form.get("invoice") or None
     )
-
-
-def _same_origin() -> bool:
-    """Whether a POST comes from a page of this server (CSRF guard).
-
-    Browsers say where a request comes from in `Sec-Fetch-Site`; without it,
-    `Origin` (or `Referer`) must name this host, as the client or a proxy in
-    front (`X-Forwarded-Host`) sees it. A request with none of these is not
-    from a browser (a script, a test client) and is let through.
-    """
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in ("same-origin", "none")
-    source = request.headers.get("Origin") or request.headers.get("Referer")
-    if not source:
-        return True
-    hosts = {request.host, *request.headers.get("X-Forwarded-Host", "").split(",")}
-    return urlsplit(source).netloc in {h.strip() for h in hosts if h.strip()}
 
 
 def _trend_charts(

@@ -19,11 +19,15 @@ from beancount.core import amount as amount_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from beancount_ar import status, writer
+from beancount_ar import records, status, writer
 from beancount_ar.ledger import Ledger
 
 CHANNELS = ("phone", "email", "letter", "visit")
 MAX_DIGITS = 15  # digits before the decimal point of an amount typed in
+#: Characters of a free-text field (a note, a reason, a name): Beancount's
+#: parser is slow on very long strings, and no note needs more.
+MAX_TEXT = 2000
+FREQUENCIES = ("monthly", "weekly")
 
 
 class InputError(ValueError):
@@ -142,10 +146,15 @@ def check_active(loaded: Ledger, account: str, day: datetime.date) -> None:
             )
 
 
-def _text(value: str | None, field: str) -> str:
+def _text(value: str | None, field: str, required: bool = True) -> str:
+    """A free-text field on one line, of at most MAX_TEXT characters."""
     text = " ".join((value or "").split())
-    if not text:
+    if not text and required:
         raise InputError(field, "this cannot be empty")
+    if len(text) > MAX_TEXT:
+        raise InputError(
+            field, f"{len(text):,} characters: at most {MAX_TEXT:,}, please shorten"
+        )
     return text
 
 
@@ -160,7 +169,7 @@ def note(
     """A contact log entry: what was said, to whom, how."""
     if channel and channel not in CHANNELS:
         raise InputError("channel", f"{channel!r}: one of {', '.join(CHANNELS)}")
-    meta = {"contact": (contact or "").strip(), "channel": channel or ""}
+    meta = {"contact": _text(contact, "contact", False), "channel": channel or ""}
     return writer.note(day, account, _text(text, "text"), meta)
 
 
@@ -209,6 +218,58 @@ def promise(
         )
     values = [writer.Account(account), promised, by]
     return writer.custom(day, "ar-promise", values + ([invoice] if invoice else []))
+
+
+def dispute(
+    loaded: Ledger, day: datetime.date, account: str, invoice: str, reason: str
+) -> str:
+    """The customer disputes an invoice: it leaves the dunning sequence."""
+    check_invoice(loaded, account, invoice, "invoice")
+    values = [writer.Account(account), invoice, _text(reason, "reason")]
+    return writer.custom(day, "ar-dispute", values)
+
+
+def resolved(loaded: Ledger, day: datetime.date, account: str, invoice: str) -> str:
+    """A dispute is resolved: the invoice is dunned again."""
+    check_invoice(loaded, account, invoice, "invoice")
+    return writer.custom(day, "ar-resolved", [writer.Account(account), invoice])
+
+
+def plan(
+    loaded: Ledger,
+    day: datetime.date,
+    account: str,
+    amount: str,
+    count: str,
+    frequency: str,
+    first: datetime.date,
+) -> str:
+    """A work-out plan: `count` equal instalments of `amount` / `count`."""
+    if not count.isdigit() or not 1 <= int(count) <= records.MAX_INSTALMENTS:
+        raise InputError(
+            "count",
+            f"{count!r} is not a number of instalments from 1 to "
+            f"{records.MAX_INSTALMENTS}",
+        )
+    if frequency not in FREQUENCIES:
+        raise InputError("frequency", f"{frequency!r}: monthly or weekly")
+    values = [
+        writer.Account(account),
+        parse_amount(amount, loaded, account),
+        Decimal(count),
+        frequency,
+        first,
+    ]
+    return writer.custom(day, "ar-plan", values)
+
+
+def hold(
+    loaded: Ledger, day: datetime.date, account: str, on: bool, reason: str
+) -> str:
+    """A credit hold put on, or taken off, by hand."""
+    return writer.custom(
+        day, "ar-hold", [writer.Account(account), on, _text(reason, "reason", False)]
+    )
 
 
 def write(

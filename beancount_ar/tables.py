@@ -109,6 +109,8 @@ def fit_table(
 
     table = draw()
     for column, narrowest in flexible:
+        if column >= len(headers):
+            continue  # a column the caller left out
         excess = widest(table) - limit
         if excess <= 0:
             break

@@ -231,3 +231,23 @@ def test_on_hold_is_never_split_across_lines():
     for width in ("40", "60", "80"):
         text = run("worklist", LEDGER, "--as-of", TODAY, width=width).stdout
         assert text.count("[ON HOLD]") == 2, width
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["note", "Back Cove", "n" * 2001], "TEXT"),
+        (["note", "Back Cove", "ok", "--contact", "c" * 2001], "--contact"),
+        (["dispute", "Back Cove", "INV-2026-119", "r" * 2001], "REASON"),
+        (["hold", "Back Cove", "on", "h" * 2001], "REASON"),
+        (["followup", "Back Cove", "2099-01-01", "w" * 2001], "WHAT"),
+    ],
+)
+def test_free_text_over_2000_characters_is_refused(books, args, named):
+    before = (books.parent / "collections.beancount").read_bytes()
+    result = run("log", args[0], str(books), *args[1:])
+    assert result.exit_code == 2
+    assert f"Invalid value for {named}: 2,001 characters: at most 2,000" in (
+        result.stderr
+    )
+    assert (books.parent / "collections.beancount").read_bytes() == before

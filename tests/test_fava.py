@@ -43,11 +43,31 @@ def ledger_dir(tmp_path: pathlib.Path) -> pathlib.Path:
     return folder
 
 
+TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+def with_token(client):
+    """A test client whose form posts carry the page's token, as a browser
+    on the page sends it."""
+    page = client.get(PAGE + f"?view=customer&customer={GULL}")
+    token = TOKEN.search(page.get_data(as_text=True)).group(1)
+    post = client.post
+
+    def post_with_token(url, data=None, **kwargs):
+        if isinstance(data, dict) and "csrf_token" not in data:
+            data = {**data, "csrf_token": token}
+        return post(url, data=data, **kwargs)
+
+    client.post = post_with_token
+    client.token = token
+    return client
+
+
 @pytest.fixture
 def client(ledger_dir: pathlib.Path):
     app = create_app([str((ledger_dir / "main.beancount").resolve())], load=True)
     app.testing = True
-    return app.test_client()
+    return with_token(app.test_client())
 
 
 def text_of(response) -> str:
@@ -477,27 +497,108 @@ def test_an_absurd_promise_amount_is_refused(client, ledger_dir, amount):
 
 
 @pytest.mark.parametrize(
-    "headers, allowed",
+    "headers, token, allowed",
     [
-        ({"Sec-Fetch-Site": "cross-site"}, False),
-        ({"Sec-Fetch-Site": "same-site"}, False),
-        ({"Sec-Fetch-Site": "same-origin", "Origin": "https://books.example"}, True),
-        ({"Origin": "null"}, False),
-        ({"Referer": "https://evil.example/page"}, False),
-        ({"Origin": "http://localhost"}, True),
-        (
-            {"Origin": "https://books.example", "X-Forwarded-Host": "books.example"},
-            True,
-        ),
+        ({}, True, True),  # a browser on the page (the test client is one)
+        ({"Origin": "http://localhost"}, True, True),
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}, True, True),
+        ({"Referer": "http://localhost/page"}, True, True),
+        ({}, False, False),  # no browser headers at all, and no token
+        ({"Sec-Fetch-Site": "none"}, True, False),
+        ({"Sec-Fetch-Site": "cross-site"}, True, False),
+        ({"Sec-Fetch-Site": "same-site"}, True, False),
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"}, True, False),
+        ({"Origin": "null"}, True, False),
+        ({"Referer": "https://evil.example/page"}, True, False),
+        ({"Origin": "https://localhost"}, True, False),  # http/https mismatch
+        ({"Origin": "https://books.example", "X-Forwarded-Host": "books.example"},
+         True, False),  # a forwarded host is not believed unless configured
+        ({"Host": "evil.example"}, True, False),  # DNS rebinding
+        ({"Host": "evil.example", "Origin": "http://evil.example"}, True, False),
     ],
-)
-def test_only_posts_from_this_site_write(client, ledger_dir, headers, allowed):
+)  # fmt: skip
+def test_only_posts_from_this_site_write(client, ledger_dir, headers, token, allowed):
     collections = ledger_dir / "collections.beancount"
     before = collections.read_bytes()
     form = {"kind": "note", "customer": GULL, "text": "from a form", "date": DEMO_DATE}
+    if not token:
+        form["csrf_token"] = ""
     response = client.post(LOG, data=form, headers=headers)
-    assert response.status_code == (303 if allowed else 403)
+    assert response.status_code == (303 if allowed else 403), text_of(response)
     assert (collections.read_bytes() != before) == allowed
+
+
+def test_a_proxy_is_believed_only_when_configured(ledger_dir):
+    main = ledger_dir / "main.beancount"
+    main.write_text(
+        main.read_text().replace(
+            '"beancount_ar.fava"',
+            "\"beancount_ar.fava\" \"{'trust_proxy': True, 'hosts': ['books.example']}\"",
+            1,
+        )
+    )
+    app = create_app([str(main.resolve())], load=True)
+    client = with_token(app.test_client())
+    form = {
+        "kind": "note",
+        "customer": GULL,
+        "text": "via the proxy",
+        "date": DEMO_DATE,
+    }
+    proxied = {"X-Forwarded-Host": "books.example", "X-Forwarded-Proto": "https"}
+    assert (
+        client.post(
+            LOG, data=form, headers={**proxied, "Origin": "https://books.example"}
+        ).status_code
+        == 303
+    )
+    assert (
+        client.post(
+            LOG, data=form, headers={**proxied, "Origin": "http://books.example"}
+        ).status_code
+        == 403
+    )
+
+
+def test_a_form_token_from_another_ledger_or_process_is_refused(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    form = {"kind": "note", "customer": GULL, "text": "x", "date": DEMO_DATE}
+    other = create_app([str((ledger_dir / "main.beancount").resolve())], load=True)
+    stale = with_token(other.test_client()).token  # another process's secret
+    assert stale != client.token
+    response = client.post(LOG, data={**form, "csrf_token": stale})
+    assert response.status_code == 403
+    assert "reload the page" in text_of(response)
+    assert collections.read_bytes() == before
+
+
+def test_a_huge_form_is_refused_with_413_and_writes_nothing(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    form = {"kind": "note", "customer": GULL, "text": "x" * (10 * 1024 * 1024)}
+    response = client.post(LOG, data=form)
+    assert response.status_code == 413
+    assert collections.read_bytes() == before
+
+
+def test_a_note_over_2000_characters_is_refused_beside_the_field(client, ledger_dir):
+    collections = ledger_dir / "collections.beancount"
+    before = collections.read_bytes()
+    form = {"kind": "note", "customer": GULL, "text": "y" * 2001, "date": DEMO_DATE}
+    response = client.post(LOG, data=form)
+    assert response.status_code == 400
+    assert "2,001 characters: at most 2,000" in text_of(response)
+    assert collections.read_bytes() == before
+
+
+def test_read_only_fava_shows_no_form(ledger_dir):
+    app = create_app(
+        [str((ledger_dir / "main.beancount").resolve())], load=True, read_only=True
+    )
+    html = page_of(app.test_client().get(PAGE + f"?view=customer&customer={GULL}"))
+    assert "<form" not in html
+    assert "read-only" in html
 
 
 def test_incognito_hides_the_amounts(ledger_dir):

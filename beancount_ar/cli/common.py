@@ -130,6 +130,8 @@ _HINTS = {
     "invoice": "INVOICE",
     "text": "TEXT",
     "what": "WHAT",
+    "reason": "REASON",
+    "contact": "--contact",
     "due": "DATE",
     "by": "DATE",
 }

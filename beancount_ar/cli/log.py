@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import click
@@ -19,7 +18,6 @@ from beancount_ar.cli.common import (
     resolve_customer,
     split_ledger,
 )
-from beancount_ar.records import MAX_INSTALMENTS
 
 
 @cli.group()
@@ -139,7 +137,12 @@ def log_promise(args: tuple[str, ...], invoice: str | None, day: str | None) -> 
 def log_dispute(args: tuple[str, ...], day: str | None) -> None:
     """The customer disputes an invoice: it leaves the dunning sequence."""
     path, (account, invoice, reason) = split_ledger(args, 3)
-    _write(path, _invoice_record("ar-dispute", invoice, [reason], _day(day)), account)
+    when = _day(day)
+    _write(
+        path,
+        lambda loaded, acc: logbook.dispute(loaded, when, acc, invoice, reason),
+        account,
+    )
 
 
 @log.command("resolve")
@@ -148,17 +151,10 @@ def log_dispute(args: tuple[str, ...], day: str | None) -> None:
 def log_resolve(args: tuple[str, ...], day: str | None) -> None:
     """A dispute is resolved: the invoice is dunned again."""
     path, (account, invoice) = split_ledger(args, 2)
-    _write(path, _invoice_record("ar-resolved", invoice, [], _day(day)), account)
-
-
-def _invoice_record(
-    type_: str, invoice: str, rest: list[str], when: datetime.date
-) -> Callable[[ledger_lib.Ledger, str], str]:
-    def make(loaded: ledger_lib.Ledger, acc: str) -> str:
-        logbook.check_invoice(loaded, acc, invoice, "invoice")
-        return writer.custom(when, type_, [writer.Account(acc), invoice, *rest])
-
-    return make
+    when = _day(day)
+    _write(
+        path, lambda loaded, acc: logbook.resolved(loaded, when, acc, invoice), account
+    )
 
 
 @log.command("plan")
@@ -169,32 +165,13 @@ def _invoice_record(
 def log_plan(args: tuple[str, ...], day: str | None) -> None:
     """A work-out plan: N equal instalments of AMOUNT/N from FIRST-DATE."""
     path, (account, amount, count, frequency, first) = split_ledger(args, 5)
-    if not count.isdigit() or not 1 <= int(count) <= MAX_INSTALMENTS:
-        raise click.BadParameter(
-            f"{count!r} is not a number of instalments from 1 to {MAX_INSTALMENTS}",
-            param_hint="N",
-        )
-    if frequency not in ("monthly", "weekly"):
-        raise click.BadParameter(
-            f"{frequency!r}: monthly or weekly", param_hint="monthly|weekly"
-        )
     first_date = parse_date(first, "FIRST-DATE")
     when = _day(day)
-    _write(
-        path,
-        lambda loaded, acc: writer.custom(
-            when,
-            "ar-plan",
-            [
-                writer.Account(acc),
-                _amount(amount, loaded, acc),
-                Decimal(count),
-                frequency,
-                first_date,
-            ],
-        ),
-        account,
-    )
+
+    def make(loaded: ledger_lib.Ledger, acc: str) -> str:
+        return logbook.plan(loaded, when, acc, amount, count, frequency, first_date)
+
+    _write(path, make, account, {"count": "N", "frequency": "monthly|weekly"})
 
 
 @log.command("hold")
@@ -208,8 +185,6 @@ def log_hold(args: tuple[str, ...], day: str | None) -> None:
     when = _day(day)
     _write(
         path,
-        lambda _, acc: writer.custom(
-            when, "ar-hold", [writer.Account(acc), state == "on", reason]
-        ),
+        lambda loaded, acc: logbook.hold(loaded, when, acc, state == "on", reason),
         account,
     )
