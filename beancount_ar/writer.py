@@ -11,9 +11,15 @@ well-formed directive and:
   directive to a temporary file in the same folder, fsyncs it, and renames it
   over the original (then fsyncs the folder), so a crash leaves the old file
   or the new one, never half of one;
-- refuses, changing nothing, when the file changed between the read and the
-  rename (an editor that does not take the lock), when the result would not
-  parse as cleanly as the original, or when the file is read-only;
+- swaps the new file in atomically (Linux `renameat2` RENAME_EXCHANGE) and
+  checks that what it replaced is what it read: when an editor that does
+  not take the lock saved meanwhile, the editor's file is put back and the
+  append is tried again on it, so an editor's change is never lost;
+- refuses, changing nothing, when the result would not parse as cleanly as
+  the original, or when the file is read-only, not a regular file (a FIFO),
+  or owned by another user whose ownership the rename would take;
+- keeps the file's mode, owner and line endings (a CRLF file stays CRLF);
+- removes the temporary files a killed writer left;
 - never touches any other file.
 
 A collections file the main ledger includes but that does not exist yet (first
@@ -24,16 +30,18 @@ not include is refused with the one line to add (`check_included`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
+import errno
 import fnmatch
 import glob
-import hashlib
 import os
 import pathlib
 import re
+import stat
 import tempfile
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -284,12 +292,22 @@ def append(path: pathlib.Path, directive: str) -> None:
     """
     check_directive(directive)
     path = path.resolve()  # through a symlink: replace the file, not the link
-    if not path.exists():
-        raise WriteError(f"{path} does not exist: create it (it may be empty) first")
-    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise WriteError(
+            f"{path} is missing: create it (it may be empty) first"
+        ) from None
+    except OSError as exc:
+        raise WriteError(f"cannot read {path}: {exc}; nothing written") from None
+    if not stat.S_ISREG(info.st_mode):
+        # Reading a FIFO would wait forever; a device is no ledger.
+        raise WriteError(f"{path} is not a regular file: nothing written")
+    if not os.access(path, os.W_OK) or not info.st_mode & 0o222:
         raise WriteError(f"{path} is read-only: nothing written")
     try:
         with _lock(path):
+            _remove_stale_temps(path)
             _replace(path, directive)
     except filelock.Timeout:
         raise WriteError(
@@ -299,14 +317,44 @@ def append(path: pathlib.Path, directive: str) -> None:
         raise WriteError(f"could not write {path}: {exc}; nothing written") from None
 
 
-def _replace(path: pathlib.Path, directive: str) -> None:
-    old = path.read_bytes()
-    stat = path.stat()
-    digest = hashlib.sha256(old).digest()
+def _remove_stale_temps(path: pathlib.Path) -> None:
+    """Temporary files a killed writer left (the lock is ours: no live writer
+    is using one)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
-    # Old bytes exactly, then a blank line, then the directive.
-    separator = b"" if not old else b"\n" if old.endswith(b"\n") else b"\n\n"
-    new = old + separator + directive.encode("utf-8")
+
+#: Called just before the new file is swapped in (tests inject an editor's
+#: save here, to show that it is never lost).
+_before_swap: Callable[[pathlib.Path], None] | None = None
+#: Attempts when an editor saves the file while a directive is appended.
+ATTEMPTS = 3
+
+
+def _replace(path: pathlib.Path, directive: str) -> None:
+    for _ in range(ATTEMPTS):
+        if _try_replace(path, directive):
+            _fsync_dir(path.parent)
+            return
+    raise WriteError(
+        f"{path} kept changing while writing (an editor saving it?): "
+        "nothing written, try again"
+    )
+
+
+def _try_replace(path: pathlib.Path, directive: str) -> bool:
+    """One attempt: True when the directive was appended, False when the
+    file changed meanwhile (it is left as the other writer made it)."""
+    old = path.read_bytes()
+    info = path.stat()
+
+    # Old bytes exactly, then a blank line, then the directive, with the
+    # file's own line endings.
+    newline = b"\r\n" if b"\r\n" in old[:4096] else b"\n"
+    text = directive.encode("utf-8").replace(b"\n", newline)
+    separator = b"" if not old else newline if old.endswith(b"\n") else newline * 2
+    new = old + separator + text
     # Exactly one more entry and no new error: the directive really landed
     # (not, say, swallowed by a string the file left unterminated).
     (old_entries, old_errors), (new_entries, new_errors) = _parsed(old), _parsed(new)
@@ -319,18 +367,66 @@ def _replace(path: pathlib.Path, directive: str) -> None:
             out.write(new)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, stat.st_mode & 0o7777)
-        # Anything that wrote without the lock since our read wins: refuse.
-        if hashlib.sha256(path.read_bytes()).digest() != digest:
-            raise WriteError(
-                f"{path} changed while writing: nothing written, try again"
-            )
-        os.replace(temp, path)
-    except BaseException:
+        _keep_owner_and_mode(temp, path, info)
+        if _before_swap is not None:
+            _before_swap(path)
+        swapped = _exchange(temp, path)
+        if swapped:
+            # `temp` now holds the file the swap replaced: unless it is what
+            # was read, an editor saved meanwhile. Put its file back.
+            if pathlib.Path(temp).read_bytes() != old:
+                _exchange(temp, path)
+                return False
+        else:
+            # No atomic exchange here: check, then rename (a save landing
+            # between the two would be lost; the window is a few microseconds).
+            if path.read_bytes() != old:
+                return False
+            os.replace(temp, path)
+    finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise
-    _fsync_dir(path.parent)
+    return True
+
+
+def _keep_owner_and_mode(temp: str, path: pathlib.Path, info: os.stat_result) -> None:
+    os.chmod(temp, info.st_mode & 0o7777)
+    if (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    try:
+        os.chown(temp, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise WriteError(
+            f"{path} belongs to another user: writing it would change its owner; "
+            "nothing written"
+        ) from None
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+except (AttributeError, OSError):  # not Linux, or an old C library
+    _renameat2 = None
+
+
+def _exchange(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Swap two files atomically (Linux `renameat2` with RENAME_EXCHANGE).
+
+    Returns:
+        False when the system or file system cannot; nothing was done then.
+    """
+    if _renameat2 is None:
+        return False
+    done = _renameat2(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), os.fspath(b))
 
 
 def _fsync_dir(folder: pathlib.Path) -> None:
