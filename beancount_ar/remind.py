@@ -10,6 +10,7 @@ writer, so a second run the same day finds nothing left to send.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.policy
 import email.utils
@@ -157,14 +158,26 @@ SENT_AS = {
 }
 
 
+def _sent_as(reminder: Reminder) -> str:
+    level = reminder.level or "reminder"
+    return SENT_AS.get(level) or (
+        level if level.endswith("reminder") else f"{level} reminder"
+    )
+
+
 def note_text(reminder: Reminder) -> str:
     """The note that records a sent reminder: "Emailed second notice for
     INV-1, INV-2; statement attached"."""
-    level = reminder.level or "reminder"
-    what = SENT_AS.get(level) or (
-        level if level.endswith("reminder") else f"{level} reminder"
-    )
+    what = _sent_as(reminder)
     return f"Emailed {what} for {', '.join(reminder.invoices)}; statement attached"
+
+
+def refused_text(reminder: Reminder, error: str) -> str:
+    """The note that records a reminder the mail server refused."""
+    return (
+        f"Not delivered: the mail server refused the {_sent_as(reminder)} for "
+        f"{', '.join(reminder.invoices)} ({error})"
+    )
 
 
 def statement_context(statement: statements.Statement) -> dict[str, Any]:
@@ -266,10 +279,21 @@ def build(
     return reminders
 
 
+SENT, REFUSED, UNCERTAIN, NOT_SENT = "sent", "refused", "uncertain", "not-sent"
+
+
 class Outcome(NamedTuple):
     reminder: Reminder
-    sent: bool
+    status: str  # sent, refused (not delivered), uncertain, not-sent
     error: str | None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == SENT
+
+
+def message_id(reminder: Reminder) -> str:
+    return str(reminder.message["Message-ID"]) if reminder.message else ""
 
 
 def send(
@@ -277,50 +301,75 @@ def send(
     host: str,
     port: int,
     *,
+    record: Callable[[Reminder], None],
+    refused: Callable[[Reminder, str], None] | None = None,
     starttls: bool = False,
     user: str | None = None,
     password: str | None = None,
-    on_sent: Callable[[Reminder], None] | None = None,
 ) -> list[Outcome]:
-    """Send each reminder; one refused does not stop the others.
+    """Send each reminder, recorded before it goes, so it never goes twice.
+
+    Each message is first recorded (`record`: its note, with its Message-ID,
+    in the ledger); only then is it handed to the server. A rerun finds the
+    note and sends nothing again, whatever happened after: a crash, a dropped
+    connection, a refusal.
 
     Args:
         reminders: From `build`; those without a message are skipped.
         host: The SMTP server.
         port: Its port.
+        record: Records a reminder before it is sent; raising stops the run
+            with that reminder unsent.
+        refused: Called for a message the server refused outright (nothing
+            was delivered), with the reason.
         starttls: Upgrade the connection with STARTTLS first.
         user: Log in as this user (with `password`).
         password: The password, from the environment, never an argument.
-        on_sent: Called for each message the server accepted.
 
     Returns:
-        What happened to each reminder with a message.
+        What happened to each reminder with a message: sent; refused (not
+        delivered); uncertain (the connection broke while it was sent: it may
+        or may not have arrived); not-sent (never handed over: a rerun sends
+        it).
     """
-    outcomes = []
+    outcomes: list[Outcome] = []
+    pending = [r for r in reminders if r.message is not None]
     with smtplib.SMTP(host, port, timeout=30) as smtp:
         if starttls:
             smtp.starttls(context=ssl.create_default_context())
         if user:
             smtp.login(user, password or "")
-        for reminder in reminders:
-            if reminder.message is None:
-                continue
+        for k, reminder in enumerate(pending):
+            record(reminder)
             try:
-                refused = smtp.send_message(reminder.message)
+                rejected = smtp.send_message(reminder.message)
             except (
                 smtplib.SMTPRecipientsRefused,
                 smtplib.SMTPDataError,
                 smtplib.SMTPSenderRefused,
             ) as exc:
-                outcomes.append(Outcome(reminder, False, _smtp_error(exc)))
-                smtp.rset()
+                error = _smtp_error(exc)
+                outcomes.append(Outcome(reminder, REFUSED, error))
+                if refused is not None:
+                    refused(reminder, error)
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.rset()
                 continue
-            if refused:
-                outcomes.append(Outcome(reminder, False, f"refused: {refused}"))
+            except (smtplib.SMTPException, OSError) as exc:
+                # The connection broke while the message was being sent.
+                outcomes.append(Outcome(reminder, UNCERTAIN, str(exc) or repr(exc)))
+                outcomes += [
+                    Outcome(later, NOT_SENT, "the connection was lost before it")
+                    for later in pending[k + 1 :]
+                ]
+                break
+            if rejected:
+                error = f"refused: {rejected}"
+                outcomes.append(Outcome(reminder, REFUSED, error))
+                if refused is not None:
+                    refused(reminder, error)
                 continue
-            outcomes.append(Outcome(reminder, True, None))
-            if on_sent is not None:
-                on_sent(reminder)
+            outcomes.append(Outcome(reminder, SENT, None))
     return outcomes
 
 

@@ -280,6 +280,29 @@ def _parsed(data: bytes) -> tuple[int, int]:
     return len(entries), len(errors)
 
 
+def check_writable(path: pathlib.Path) -> None:
+    """Refuse, before anything is done, a collections file that could not be
+    appended to: missing, not a regular file, read-only, or in a folder where
+    no temporary file can be made.
+
+    Raises:
+        WriteError: Why it could not be written.
+    """
+    path = path.resolve()
+    try:
+        info = path.stat()
+    except OSError:
+        raise WriteError(
+            f"{path} is missing: create it (it may be empty) first"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteError(f"{path} is not a regular file")
+    if not os.access(path, os.W_OK) or not info.st_mode & 0o222:
+        raise WriteError(f"{path} is read-only")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise WriteError(f"the folder of {path} is read-only")
+
+
 def append(path: pathlib.Path, directive: str) -> None:
     """Append one directive to `path`, safely (see the module docstring).
 

@@ -20,10 +20,15 @@ TODAY = "2026-11-26"
 
 
 class Inbox:
-    """An SMTP handler that keeps what it accepts and refuses `refuse*@` users."""
+    """An SMTP handler that keeps what it accepts, refuses `refuse*@` users,
+    and drops the connection after the message of a `drop*@` user (received,
+    but never acknowledged). It notes, for each message, whether the ledger
+    already recorded it when it arrived."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+        self.collections: pathlib.Path | None = None
+        self.recorded_first: list[bool] = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refuse"):
@@ -36,6 +41,13 @@ class Inbox:
             envelope.content, policy=email.policy.default
         )
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        if self.collections is not None:
+            self.recorded_first.append(
+                str(message["Message-ID"]) in self.collections.read_text()
+            )
+        if any(rcpt.startswith("drop") for rcpt in envelope.rcpt_tos):
+            server.transport.abort()  # the message arrived; the reply never does
+            return None
         return "250 Message accepted for delivery"
 
 
@@ -128,7 +140,7 @@ def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books
     assert (books / "collections.beancount").read_bytes() == after
 
 
-def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, books):
+def test_a_refused_recipient_does_not_stop_the_others_and_is_recorded(smtp, books):
     inbox, server = smtp
     accounts = books / "accounts.beancount"
     accounts.write_text(
@@ -138,15 +150,17 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_not_logged(smtp, bo
     )
     result = remind(books, "--send", "--smtp", server)
     assert result.exit_code == 1
-    assert "Back Cove Dental: not sent" in result.stderr
+    assert "Back Cove Dental: not delivered: refuse@backcovedental.example: 550" in (
+        result.stderr
+    )
+    assert "Message-ID <" in result.stderr
     assert len(inbox.messages) == 2
     notes = (books / "collections.beancount").read_text()
-    assert "Emailed payment reminder for INV-2026-119" not in notes
-    assert (
-        notes.count("Emailed ")
-        - EXAMPLE.joinpath("collections.beancount").read_text().count("Emailed ")
-        == 2
-    )
+    assert "Not delivered: the mail server refused the payment reminder for " in notes
+    # Recorded, so a rerun does not try again the same day.
+    again = remind(books, "--send", "--smtp", server)
+    assert again.exit_code == 0, again.output
+    assert len(inbox.messages) == 2
 
 
 def test_newlines_in_names_and_addresses_cannot_inject_headers(smtp, books):
@@ -204,3 +218,100 @@ def test_send_needs_a_server_address(books):
     result = remind(books, "--send")
     assert result.exit_code == 2
     assert "--smtp" in result.stderr
+
+
+# -- each reminder goes out once, or you are told --------------------------
+
+
+def notes_of(books: pathlib.Path) -> str:
+    return (books / "collections.beancount").read_text()
+
+
+def test_each_message_is_recorded_before_it_is_sent(smtp, books):
+    inbox, server = smtp
+    inbox.collections = books / "collections.beancount"
+    assert remind(books, "--send", "--smtp", server).exit_code == 0
+    assert inbox.recorded_first == [True, True, True]
+    for _, _, message in inbox.messages:
+        assert f'message-id: "{message["Message-ID"]}"' in notes_of(books)
+
+
+def test_a_dropped_connection_is_reported_and_never_sent_twice(smtp, books):
+    inbox, server = smtp
+    accounts = books / "accounts.beancount"
+    accounts.write_text(
+        accounts.read_text().replace(
+            "dave@gullrockbrewing.example", "drop@gullrockbrewing.example"
+        )
+    )
+    first = remind(books, "--send", "--smtp", server)
+    assert first.exit_code == 1
+    # Gull Rock's message arrived, but the server's answer never did.
+    assert "Gull Rock Brewing Co.: may not have been delivered" in first.stderr
+    assert "Message-ID <" in first.stderr
+    assert (
+        "Back Cove Dental: not sent (the connection was lost before it); a rerun"
+        in (first.stderr)
+    )
+    assert len(inbox.messages) == 1
+    second = remind(books, "--send", "--smtp", server)
+    assert second.exit_code == 0, second.output
+    recipients = [rcpt[0] for _, rcpt, _ in inbox.messages]
+    assert recipients.count("drop@gullrockbrewing.example") == 1
+    assert sorted(recipients[1:]) == [
+        "alice@backcovedental.example",
+        "frank@forestreetprovisions.example",
+    ]
+    assert remind(books, "--send", "--smtp", server).exit_code == 0
+    assert len(inbox.messages) == 3
+
+
+def test_a_log_that_cannot_be_written_sends_nothing(smtp, books):
+    inbox, server = smtp
+    collections = books / "collections.beancount"
+    collections.chmod(0o444)
+    result = remind(books, "--send", "--smtp", server)
+    assert result.exit_code == 1
+    assert "is read-only; nothing sent" in result.stderr
+    assert inbox.messages == []
+
+
+def test_a_log_write_failing_midway_stops_before_that_message(smtp, books, monkeypatch):
+    from beancount_ar import writer
+
+    inbox, server = smtp
+    real_append, calls = writer.append, []
+
+    def failing_second(path, directive):
+        calls.append(directive)
+        if len(calls) == 2:
+            raise writer.WriteError(f"could not write {path}: disk full")
+        real_append(path, directive)
+
+    monkeypatch.setattr(writer, "append", failing_second)
+    first = remind(books, "--send", "--smtp", server)
+    assert first.exit_code == 1
+    assert "could not record the next email, so it was not sent" in first.stderr
+    assert len(inbox.messages) == 1
+    monkeypatch.undo()
+    assert remind(books, "--send", "--smtp", server).exit_code == 0
+    recipients = [rcpt[0] for _, rcpt, _ in inbox.messages]
+    assert len(recipients) == len(set(recipients)) == 3
+
+
+def test_no_sender_address_sends_nothing(smtp, books):
+    inbox, server = smtp
+    accounts = books / "accounts.beancount"
+    accounts.write_text(
+        accounts.read_text().replace('"billing@northwind.example"', '""')
+    )
+    before = notes_of(books)
+    result = remind(books, "--send", "--smtp", server)
+    assert result.exit_code == 1
+    assert "no sender address" in result.stderr
+    assert inbox.messages == [] and notes_of(books) == before
+    with_from = remind(books, "--send", "--smtp", server, "--from", "ar@north.example")
+    assert with_from.exit_code == 0, with_from.output
+    assert {m["From"].addresses[0].addr_spec for _, _, m in inbox.messages} == {
+        "ar@north.example"
+    }

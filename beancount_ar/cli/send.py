@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import pathlib
@@ -175,14 +176,14 @@ def remind(
         click.echo(ledger_lib.error_line(error), err=True)
     collections = writer.collections_path(path, loaded.config.collections_file)
     if send:
-        # Refuse to send what could not be logged: it would be sent again.
-        # A file the ledger includes but that does not exist yet is created.
-        try:
-            included = loaded.options.get("include", ())
-            if writer.check_included(path, collections, included):
-                writer.create(collections)
-        except writer.WriteError as exc:
-            click.echo(f"bean-ar: {exc}", err=True)
+        _ready_to_log(path, loaded, collections)
+        company = statements_lib.company(loaded.index, as_of)
+        if not sender and not (company and company.email):
+            click.echo(
+                "bean-ar: no sender address: give the seller's email on the "
+                'custom "ar-company" directive, or --from ADDRESS; nothing sent',
+                err=True,
+            )
             click.get_current_context().exit(1)
     env = documents.environment(
         templates, render.Amounts(loaded.options.get("dcontext"))
@@ -209,42 +210,94 @@ def remind(
             (folder / name).write_bytes(r.message.as_bytes())
         click.echo(f"{plural(len(ready), 'email')} in {folder}")
     if send:
-
-        def logged(r: remind_lib.Reminder) -> None:
-            text = remind_lib.note_text(r)
-            note = writer.note(
-                as_of, r.account, text, {"contact": r.to_name, "channel": "email"}
-            )
-            writer.append(collections, note)
-
-        try:
-            outcomes = remind_lib.send(
-                ready,
-                host,
-                port,
-                starttls=starttls,
-                user=user,
-                password=os.environ.get("BEAN_AR_SMTP_PASSWORD"),
-                on_sent=logged,
-            )
-        except (OSError, smtplib.SMTPException, writer.WriteError) as exc:
-            click.echo(f"bean-ar: sending stopped: {exc}", err=True)
-            click.get_current_context().exit(1)
-        for o in outcomes:
-            if o.sent:
-                r = o.reminder
-                click.echo(f"sent {r.level} to {r.to} ({r.customer})")
-            else:
-                failed += 1
-                click.echo(
-                    f"bean-ar: {o.reminder.customer}: not sent: {o.error}", err=True
-                )
+        failed += _send(ready, collections, as_of, host, port, starttls, user)
     if not out and not send:
         for r in ready:
             click.echo(f"{r.customer}: {r.level} to {r.to} ({', '.join(r.invoices)})")
         click.echo("(nothing sent: use --out DIR to write them, --send to deliver)")
     if failed or loaded.errors:
         click.get_current_context().exit(1)
+
+
+def _ready_to_log(
+    path: str, loaded: ledger_lib.Ledger, collections: pathlib.Path
+) -> None:
+    """Refuse to send what could not be logged: it would be sent again. A
+    file the ledger includes but that does not exist yet is created."""
+    try:
+        if writer.check_included(path, collections, loaded.options.get("include", ())):
+            writer.create(collections)
+        writer.check_writable(collections)
+    except writer.WriteError as exc:
+        click.echo(f"bean-ar: {exc}; nothing sent", err=True)
+        click.get_current_context().exit(1)
+
+
+def _send(
+    ready: list[remind_lib.Reminder],
+    collections: pathlib.Path,
+    as_of: datetime.date,
+    host: str,
+    port: int,
+    starttls: bool,
+    user: str | None,
+) -> int:
+    """Send the reminders, each recorded before it goes; the count of those
+    not delivered for sure."""
+
+    def note(r: remind_lib.Reminder, text: str) -> None:
+        meta = {
+            "contact": r.to_name,
+            "channel": "email",
+            "message-id": remind_lib.message_id(r),
+        }
+        writer.append(collections, writer.note(as_of, r.account, text, meta))
+
+    def record(r: remind_lib.Reminder) -> None:
+        note(r, remind_lib.note_text(r))
+
+    def refused(r: remind_lib.Reminder, error: str) -> None:
+        with contextlib.suppress(writer.WriteError):  # reported below anyway
+            note(r, remind_lib.refused_text(r, error))
+
+    try:
+        outcomes = remind_lib.send(
+            ready,
+            host,
+            port,
+            record=record,
+            refused=refused,
+            starttls=starttls,
+            user=user,
+            password=os.environ.get("BEAN_AR_SMTP_PASSWORD"),
+        )
+    except writer.WriteError as exc:
+        click.echo(
+            f"bean-ar: could not record the next email, so it was not sent: {exc}",
+            err=True,
+        )
+        return 1
+    except (OSError, smtplib.SMTPException) as exc:
+        click.echo(f"bean-ar: could not reach the mail server: {exc}", err=True)
+        return 1
+    failed = 0
+    for o in outcomes:
+        r, mid = o.reminder, remind_lib.message_id(o.reminder)
+        if o.status == remind_lib.SENT:
+            click.echo(f"sent {r.level} to {r.to} ({r.customer})")
+            continue
+        failed += 1
+        if o.status == remind_lib.REFUSED:
+            why = f"not delivered: {o.error} (Message-ID {mid}; not sent again)"
+        elif o.status == remind_lib.UNCERTAIN:
+            why = (
+                f"may not have been delivered ({o.error}); Message-ID {mid}; "
+                "recorded, so it will not be sent again: ask the mail server"
+            )
+        else:
+            why = f"not sent ({o.error}); a rerun sends it"
+        click.echo(f"bean-ar: {r.customer}: {why}", err=True)
+    return failed
 
 
 def _smtp_address(value: str | None) -> tuple[str, int]:
