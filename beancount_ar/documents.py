@@ -14,11 +14,13 @@ import importlib.resources
 import pathlib
 import re
 import shutil
+import urllib.parse
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from beancount_ar.money import Amounts
@@ -57,7 +59,9 @@ def environment(
     folders = [str(default_folder())]
     if templates is not None:
         folders.insert(0, str(templates))
-    env = jinja2.Environment(
+    # Sandboxed: a template (a user's own, or one handed to them) can format
+    # what it is given, and do nothing else.
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
         undefined=jinja2.StrictUndefined,
@@ -98,7 +102,13 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
         ) from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template {exc.name} not found") from None
-    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as exc:
+    except (
+        jinja2.TemplateError,  # undefined variables, the sandbox's refusals
+        TypeError,
+        ValueError,
+        AttributeError,
+        ArithmeticError,
+    ) as exc:
         raise TemplateError(f"{_template_line(exc, name)}: {exc}") from None
 
 
@@ -118,11 +128,56 @@ def _template_line(exc: BaseException, name: str) -> str:
     return where
 
 
-def pdf(html: str) -> bytes:
-    """The PDF of an HTML document (WeasyPrint)."""
+def pdf(html: str, env: jinja2.Environment | None = None) -> bytes:
+    """The PDF of an HTML document (WeasyPrint).
+
+    The document may use files (a logo, fonts) from the template folders of
+    `env` only, and `data:` URLs: any other URL (`file:///etc/passwd`, a web
+    address) is not fetched.
+    """
     import weasyprint  # heavy: only when a PDF is asked for
 
-    return weasyprint.HTML(string=html, base_url=str(default_folder())).write_pdf()
+    folders = [default_folder()]
+    if env is not None and isinstance(env.loader, jinja2.FileSystemLoader):
+        folders += [pathlib.Path(p) for p in env.loader.searchpath]
+    roots = [folder.resolve() for folder in folders]
+    return weasyprint.HTML(
+        string=html, base_url=str(default_folder()), url_fetcher=_fetcher(roots)
+    ).write_pdf()
+
+
+def allowed(url: str, roots: list[pathlib.Path]) -> bool:
+    """Whether a PDF may read `url`: a `data:` URL, or a file below `roots`."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme == "data":
+        return True
+    if scheme != "file":
+        return False
+    path = pathlib.Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+def _fetcher(roots: list[pathlib.Path]) -> Any:
+    """WeasyPrint's URL fetcher, held to `allowed` URLs."""
+    import weasyprint.urls
+
+    if hasattr(weasyprint.urls, "URLFetcher"):  # WeasyPrint 68 and later
+
+        class Fetcher(weasyprint.urls.URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if not allowed(url, roots):
+                    raise ValueError(f"not fetched: {url} (not a template's file)")
+                return super().fetch(url, headers)
+
+        return Fetcher(allowed_protocols=("file", "data"))
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        if not allowed(url, roots):
+            raise ValueError(f"not fetched: {url} (not a template's file)")
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
 
 
 def export(folder: pathlib.Path) -> tuple[list[pathlib.Path], list[pathlib.Path]]:

@@ -442,7 +442,7 @@ class Collections(FavaExtensionBase):
             return Response(html, mimetype="text/html")
         name = account.rsplit(":", 1)[-1]
         return send_file(
-            io.BytesIO(documents.pdf(html)),
+            io.BytesIO(documents.pdf(html, env)),
             mimetype="application/pdf",
             as_attachment=True,
             download_name=f"statement-{name}-{as_of}.pdf",

@@ -258,7 +258,7 @@ def build(
         message.add_alternative(
             documents.render(env, "reminder.html", ctx), subtype="html"
         )
-        attachment = documents.pdf(documents.render(env, "statement.html", ctx))
+        attachment = documents.pdf(documents.render(env, "statement.html", ctx), env)
         message.add_attachment(
             attachment,
             maintype="application",

@@ -138,3 +138,54 @@ def test_a_template_mistake_names_the_template_and_line(tmp_path, template, expe
     assert "template error" in result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.output
+
+
+# -- templates can format, nothing else -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ customer.meta.__class__.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    ],
+)
+def test_a_template_cannot_run_code(tmp_path, payload):
+    (tmp_path / "statement.txt").write_text(payload)
+    result = run("statement", LEDGER, "Gull Rock", "--as-of", TODAY, "--format", "txt",
+                 "--templates", str(tmp_path))  # fmt: skip
+    assert result.exit_code == 1
+    assert "template error: " in result.stderr
+    assert "unsafe" in result.stderr or "undefined" in result.stderr
+    assert "uid=" not in result.output
+
+
+def _png() -> bytes:
+    import base64
+
+    return base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"
+        "hKmMIQAAAABJRU5ErkJggg=="
+    )
+
+
+def images_in(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_pdf_reads_files_of_the_templates_only(tmp_path):
+    templates, elsewhere = tmp_path / "templates", tmp_path / "elsewhere"
+    templates.mkdir()
+    elsewhere.mkdir()
+    (templates / "logo.png").write_bytes(_png())
+    (elsewhere / "secret.png").write_bytes(_png())
+    env = documents.environment(templates)
+    inside = f'<img src="file://{templates / "logo.png"}" style="width:2cm">'
+    outside = f'<img src="file://{elsewhere / "secret.png"}" style="width:2cm">'
+    passwd = '<link rel="stylesheet" href="file:///etc/passwd">'
+    assert images_in(documents.pdf(f"<p>{inside}</p>", env)) == 1
+    assert images_in(documents.pdf(f"<p>{outside}{passwd}</p>", env)) == 0
+    assert not documents.allowed("file:///etc/passwd", [templates])
+    assert not documents.allowed("https://example.com/x.png", [templates])
+    assert documents.allowed("data:image/png;base64,AAAA", [templates])

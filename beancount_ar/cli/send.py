@@ -51,7 +51,7 @@ def _render_statement(
     if fmt == "txt":
         return documents.render(env, "statement.txt", context).encode()
     html = documents.render(env, "statement.html", context)
-    return documents.pdf(html) if fmt == "pdf" else html.encode()
+    return documents.pdf(html, env) if fmt == "pdf" else html.encode()
 
 
 @cli.command()
