@@ -59,6 +59,7 @@ from beancount_ar import (
     documents,
     logbook,
     metrics,
+    money,
     plugin,
     render,
 )
@@ -184,7 +185,11 @@ class Collections(FavaExtensionBase):
 
     # -- loading ------------------------------------------------------------
 
+    def before_request(self) -> None:
+        money.exact_sums()  # this request's thread: exact sums, any amount
+
     def after_load_file(self) -> None:
+        money.exact_sums()
         ledger = self.ledger
         try:
             loaded = ledger_lib.from_entries(
@@ -234,8 +239,13 @@ class Collections(FavaExtensionBase):
             # Reported as Fava reports a bad filter on its own pages.
             raise FilterError("time", f"Failed to parse date: {value}")
         if begin < EARLIEST or end > LATEST:
-            raise FilterError(
-                "time", f"{value}: Collections ages dates from {EARLIEST} to {LATEST}"
+            # Shown as of the nearest day the page ages, and said so.
+            begin = min(max(begin, EARLIEST), LATEST)
+            end = max(min(end, LATEST + datetime.timedelta(days=1)), begin)
+            g.ar_time_problem = (
+                f"the time filter {value} reaches past the dates Collections ages "
+                f"({EARLIEST} to {LATEST}): shown from {begin} to "
+                f"{end - datetime.timedelta(days=1)}"
             )
         return begin, end
 
@@ -291,12 +301,23 @@ class Collections(FavaExtensionBase):
         extra = {k: v for k, v in args.items() if k not in ("partial", "logged")}
         narrowed = frozenset(accounts) if accounts is not None else None
         key = (view, as_of, narrowed, frozenset(extra.items()))
-        content = self._views.get(
-            loaded.index, key, lambda: builder(loaded, as_of, accounts, args)
-        )
-        problems = self.problems
+        problems = list(self.problems)
+        if getattr(g, "ar_time_problem", None):
+            problems.append(g.ar_time_problem)
+        try:
+            content = self._views.get(
+                loaded.index, key, lambda: builder(loaded, as_of, accounts, args)
+            )
+        except Exception as exc:  # a bug must show on the page, not as a 500
+            log.exception("beancount-ar: the %s view failed", view)
+            problems.append(
+                f"the {view} view failed ({exc.__class__.__name__}: {exc}); "
+                "please report this"
+            )
+            return Page("error", as_of, source, accounts is not None, problems,
+                        None, form or {})  # fmt: skip
         if content is None:  # an unknown customer
-            problems = [*problems, f"no customer {args.get('customer', '')!r}"]
+            problems.append(f"no customer {args.get('customer', '')!r}")
             if form:
                 problems.append(f"nothing written: {form['error']}")
             view, content = "today", self._today(loaded, as_of, accounts, args)

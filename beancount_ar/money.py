@@ -9,7 +9,13 @@ amounts with it, never dropping a digit a posting has.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    getcontext,
+)
 
 from beancount.core.display_context import DisplayContext, Precision
 
@@ -21,6 +27,15 @@ MAX_DIGITS = 20
 #: Rounding and formatting happen in a context wide enough for any number a
 #: ledger holds, so that no amount can make a report raise.
 WIDE = Context(prec=1000, Emax=10**6, Emin=-(10**6))
+#: The precision the command line and the Fava page compute with (Decimal's
+#: default is 28 digits): sums of amounts of more digits stay exact.
+PRECISION = 100
+
+
+def exact_sums() -> None:
+    """Let this thread's sums of amounts keep PRECISION digits."""
+    context = getcontext()
+    context.prec = max(context.prec, PRECISION)
 
 
 def too_many_digits(number: Decimal) -> bool:

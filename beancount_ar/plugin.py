@@ -218,6 +218,16 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
                 touched[k] = entry  # the index follows the new entry
                 k += 1
                 following = touched[k] if k < len(touched) else None
+            elif (
+                type(entry) is data.Custom
+                and entry.values is None
+                and entry.type.startswith("ar-")
+            ):
+                # `custom "ar-hold"` with no values at all: reported as an
+                # error; given an empty list of values, so that the programs
+                # reading entries after this plugin (Beancount's, Fava) see
+                # that error rather than fail on the entry.
+                entry = entry._replace(values=[])
             out.append(entry)
     return out
 

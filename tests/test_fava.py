@@ -474,7 +474,11 @@ def test_a_bad_or_out_of_range_time_filter_is_reported_not_crashed(client, time)
     for view in ("metrics", "customer&customer=" + GULL, "today"):
         html = text_of(client.get(PAGE + f"?view={view}&time={time}"))
         assert "Internal Server Error" not in html
-        assert "Failed to parse date" in html or "Collections ages dates" in html
+        assert (
+            "Failed to parse date" in html
+            or "reaches past the dates Collections ages (0100-01-01 to 9998-12-31)"
+            in html
+        )
 
 
 def test_an_account_filter_that_is_not_a_regex_matches_nothing_but_itself(client):
@@ -649,3 +653,18 @@ def test_a_failure_to_index_shows_on_the_page_and_spares_fava(client, monkeypatc
     html = page_of(client.get(PAGE))
     assert "could not read the receivables: RuntimeError(&#39;boom&#39;)" in html
     assert client.get(f"/{SLUG}/income_statement/").status_code == 200
+
+
+def test_a_valueless_ar_directive_loads_in_fava_and_its_error_is_shown(tmp_path):
+    main = tmp_path / "books.beancount"
+    main.write_text(
+        'plugin "beancount_ar"\n'
+        '2010-01-01 custom "fava-extension" "beancount_ar.fava"\n'
+        "2024-01-01 open Assets:Receivable:Acme\n"
+        '2024-03-01 custom "ar-hold"\n'
+    )
+    app = create_app([str(main.resolve())], load=True)
+    client = app.test_client()
+    assert client.get("/beancount/extension/Collections/").status_code == 200
+    errors = text_of(client.get("/beancount/errors/"))
+    assert "ar-hold: missing account" in errors

@@ -78,3 +78,146 @@ def test_any_ledger_gives_errors_not_tracebacks(config, open_meta, txns, directi
     aging.overdue(loaded.index, day)
     worklist.worklist(loaded.index, day)
     metrics.metrics(loaded.index, day - datetime.timedelta(days=30), day)
+
+
+# -- each cause the hostile tester found, one test each -----------------------
+
+import io  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+
+import pytest  # noqa: E402
+from beancount.parser import printer  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from beancount_ar.cli import cli  # noqa: E402
+
+BASE = """plugin "beancount_ar"
+2024-01-01 open Assets:Bank
+2024-01-01 open Income:S
+2024-01-01 open Assets:Receivable:Acme
+  customer: "Acme\u2028Corp"
+"""
+
+
+def write(tmp_path: pathlib.Path, body: str) -> str:
+    path = tmp_path / "books.beancount"
+    path.write_text(BASE + body)
+    return str(path)
+
+
+def cli_run(*args: str):
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "80"})
+
+
+def test_huge_amounts_are_errors_and_never_crash_a_report(tmp_path):
+    path = write(
+        tmp_path,
+        """
+2024-02-01 * "Big" ^INV-1
+  Assets:Receivable:Acme  1000000000000000000000000000000 USD
+  Income:S  -1000000000000000000000000000000 USD
+2024-02-02 * "Precise" ^INV-2
+  Assets:Receivable:Acme  12345678901234567890.000000001 USD
+  Income:S  -12345678901234567890.000000001 USD
+""",
+    )
+    for command in (["aging", "--detail"], ["overdue"], ["worklist"], ["metrics"],
+                    ["aging", "--format", "csv"], ["customer", "Acme"]):  # fmt: skip
+        result = cli_run(command[0], path, *command[1:], "--as-of", "2024-06-30")
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.exit_code == 1  # the errors, reported
+        assert "has 31 significant digits" in result.stderr
+        assert "has 29 significant digits" in result.stderr
+    report = json.loads(cli_run("aging", path, "--as-of", "2024-06-30",
+                                "--format", "json").stdout)  # fmt: skip
+    assert report["totals"]["total"] == {
+        "USD": "1000000000012345678901234567890.000000001"
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["metrics", "--as-of", "0001-02-01"],
+        ["statement", "Acme", "--as-of", "0001-01-10", "--kind", "activity"],
+        ["remind", "--as-of", "9999-12-25"],
+        ["worklist", "--as-of", "0001-02-20"],
+        ["log", "note", "Acme", "x", "--date", "0001-01-05"],
+    ],
+)
+def test_dates_near_year_1_or_9999_are_refused_with_a_clear_message(tmp_path, args):
+    path = write(tmp_path, "")
+    command = (
+        [*args[:2], path, *args[2:]] if args[0] == "log" else [args[0], path, *args[1:]]
+    )
+    result = cli_run(*command)
+    assert result.exit_code == 2
+    assert (
+        "is outside the dates beancount-ar reports on (0100-01-01 to 9998-12-31)"
+        in (result.stderr)
+    )
+
+
+def test_prox_terms_past_year_9999_are_an_error_not_an_internal_error(tmp_path):
+    _entries, errors, _options = loader.load_string(
+        BASE
+        + """
+9999-12-20 * "Last" ^INV-9
+  terms: "10th Prox"
+  Assets:Receivable:Acme  10.00 USD
+  Income:S
+"""
+    )
+    messages = [e.message for e in errors]
+    assert not [m for m in messages if "internal error" in m]
+    assert any("run past year 9999" in m for m in messages)
+
+
+@pytest.mark.parametrize("count", ["200000", "1000000", "521"])
+def test_a_plan_of_too_many_instalments_is_refused_where_it_is_entered(tmp_path, count):
+    entries, errors, options = loader.load_string(
+        BASE
+        + f'2024-02-01 custom "ar-plan" Assets:Receivable:Acme 100.00 USD {count} "weekly" 2024-03-01\n'
+    )
+    (error,) = [e for e in errors if "ar-plan" in e.message]
+    assert "from 1 to 520" in error.message
+    # The reports work on the rest.
+    loaded = ledger.from_entries(entries, errors, options)
+    worklist.worklist(loaded.index, datetime.date(2030, 1, 1))
+    path = write(
+        tmp_path,
+        '2024-01-02 * "Job" ^INV-1\n  Assets:Receivable:Acme  10.00 USD\n  Income:S\n',
+    )
+    result = cli_run("log", "plan", path, "Acme", "10", count, "weekly", "2024-03-01",
+                     "--date", "2024-02-01")  # fmt: skip
+    assert result.exit_code == 2
+    assert "is not a number of instalments from 1 to 520" in result.stderr
+
+
+def test_a_line_separator_in_a_name_never_breaks_a_table(tmp_path):
+    path = write(
+        tmp_path,
+        """
+2024-02-01 * "Job" ^INV-1
+  Assets:Receivable:Acme  10.00 USD
+  Income:S
+""",
+    )
+    for command in ("overdue", "aging", "worklist"):
+        text = cli_run(command, path, "--as-of", "2024-06-30").stdout
+        for line in text.split("\n"):
+            assert "\u2028" not in line
+        rows = [line for line in text.split("\n") if "Acme" in line]
+        assert rows and all("Corp" in row for row in rows), (command, text)
+
+
+def test_a_valueless_ar_directive_is_reported_and_printable():
+    _entries, errors, _options = loader.load_string(
+        BASE + '2024-03-01 custom "ar-hold"\n'
+    )
+    (error,) = [e for e in errors if "ar-hold" in str(e.message)]
+    assert "missing account" in error.message
+    out = io.StringIO()
+    printer.print_errors([error], file=out)  # Beancount's own printer
+    assert "missing account" in out.getvalue()

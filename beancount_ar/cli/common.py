@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
 import os
 import sys
@@ -13,6 +14,7 @@ import click
 
 from beancount_ar import dates, logbook, tables
 from beancount_ar import ledger as ledger_lib
+from beancount_ar.money import PRECISION
 
 
 class BeanArGroup(click.Group):
@@ -20,7 +22,8 @@ class BeanArGroup(click.Group):
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            with decimal.localcontext(prec=PRECISION):  # exact sums, any amount
+                code = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:
             click.echo(f"bean-ar: error: {exc.format_message()}", err=True)
             code = 2
