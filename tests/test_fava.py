@@ -668,3 +668,28 @@ def test_a_valueless_ar_directive_loads_in_fava_and_its_error_is_shown(tmp_path)
     assert client.get("/beancount/extension/Collections/").status_code == 200
     errors = text_of(client.get("/beancount/errors/"))
     assert "ar-hold: missing account" in errors
+
+
+def test_huge_amounts_show_on_every_view(tmp_path):
+    main = tmp_path / "books.beancount"
+    main.write_text(
+        'plugin "beancount_ar"\n'
+        '2010-01-01 custom "fava-extension" "beancount_ar.fava"\n'
+        "2024-01-01 open Assets:Receivable:Acme\n"
+        "2024-01-01 open Income:S\n"
+        '2024-01-02 * "Huge" ^INV-1\n'
+        "  Assets:Receivable:Acme  1000000000000000000000000000000 USD\n"
+        "  Income:S  -1000000000000000000000000000000 USD\n"
+        '2024-01-03 * "Precise" ^INV-2\n'
+        "  Assets:Receivable:Acme  12345678901234567890.000000001 USD\n"
+        "  Income:S  -12345678901234567890.000000001 USD\n"
+    )
+    client = create_app([str(main.resolve())], load=True).test_client()
+    base = "/beancount/extension/Collections/"
+    for view in ("today", "aging", "overdue", "metrics", "invoices",
+                 "customer&customer=Assets:Receivable:Acme"):  # fmt: skip
+        response = client.get(base + f"?view={view}&time=2024-06-30")
+        assert response.status_code == 200, view
+    aging = page_of(client.get(base + "?view=aging&time=2024-06-30"))
+    # Every digit, exact (the ledger sets no locale: no separators).
+    assert "1000000000012345678901234567890.000000001" in aging.replace(",", "")

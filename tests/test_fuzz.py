@@ -92,7 +92,12 @@ def generated(draw: st.DrawFn) -> str:
             lines.append(f"  {key}: {draw(st.sampled_from(META_VALUES))}")
         lines.append(f"  Assets:Receivable:{customer}  {sign}{amount} USD")
         other = draw(st.sampled_from(("Assets:Bank", "Income:S", "Expenses:Discounts")))
-        lines.append(f"  {other}")
+        # The other leg written out, or left to Beancount to fill in (which
+        # it cannot for more than 28 digits).
+        if draw(st.booleans()):
+            lines.append(f"  {other}  {'' if sign else '-'}{amount} USD")
+        else:
+            lines.append(f"  {other}")
     for _ in range(draw(st.integers(0, 5))):
         type_ = draw(st.sampled_from(sorted(CUSTOMS)))
         values = [
