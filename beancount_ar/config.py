@@ -80,6 +80,12 @@ class Config:
     collections_file: str = "collections.beancount"
     discount_account: str = "Expenses:Discounts"
     roles: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_ROLES
+    tax_accounts: tuple[str, ...] = ()  # an invoice's postings to these are tax
+    pay_url: str | None = None  # "https://pay.example/{invoice}?amount={amount}"
+    attachments_kb: int = 5000  # a reminder's attachments at most, else only
+    # the statement is attached
+    sender_name: str | None = None  # who signs the reminders
+    sender_role: str | None = None
 
     def is_receivable(self, name: str) -> bool:
         """Whether `name` is a receivable root or an account below one."""
@@ -159,6 +165,39 @@ def _check_accounts(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: The fields a `pay_url` may use.
+PAY_URL_FIELDS = ("invoice", "customer", "amount", "currency")
+
+
+def _check_pay_url(key: str, value: Any) -> str:
+    sample = dict.fromkeys(PAY_URL_FIELDS, "x")
+    try:
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            raise ValueError
+        value.format(**sample)
+    except (ValueError, KeyError, IndexError, AttributeError):
+        raise ValueError(
+            f"'{key}' must be a web address using {{invoice}}, {{customer}}, "
+            f"{{amount}} and {{currency}}, like "
+            "'https://pay.example/{invoice}?amount={amount}', not "
+            f"{value!r}"
+        ) from None
+    return value
+
+
+def _check_kb(key: str, value: Any) -> int:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not whole or not 1 <= value <= 100_000:
+        raise ValueError(f"'{key}' must be kilobytes from 1 to 100000, not {value!r}")
+    return value
+
+
+def _check_optional_text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise ValueError(f"'{key}' must be a short text, not {value!r}")
+    return value.strip()
+
+
 def _check_buckets(key: str, value: Any) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"'{key}' must be a list of day bounds like [30, 60, 90]")
@@ -211,6 +250,11 @@ _CHECKS = {
     "collections_file": _check_str,
     "discount_account": _check_account,
     "roles": _check_roles,
+    "tax_accounts": _check_accounts,
+    "pay_url": _check_pay_url,
+    "attachments_kb": _check_kb,
+    "sender_name": _check_optional_text,
+    "sender_role": _check_optional_text,
 }
 
 

@@ -54,7 +54,12 @@ def environment(
         amounts: Formats money with the ledger's precision.
 
     Returns:
-        The environment, with the `money` and `date` filters.
+        The environment, with the filters `money` (a number: "1,234.50"),
+        `amount` (with its currency: "USD 1,234.50"), `date`, `longdate`
+        ("26 November 2026"), `tidy` and `qr` (a QR code of a link, as a
+        `data:` URL of an SVG image). Numbers and long dates follow the
+        `locale` of the context (the customer's `locale:`), when it has one:
+        "1 234,50 kr", "26 november 2026".
     """
     folders = [str(default_folder())]
     if templates is not None:
@@ -70,12 +75,40 @@ def environment(
         keep_trailing_newline=True,
     )
     amounts = amounts or Amounts()
-    env.filters["money"] = lambda number, currency="": amounts.human(
-        Decimal(number), currency
+
+    @jinja2.pass_context
+    def money(context: Any, number: Any, currency: str = "") -> str:
+        return amounts.human(Decimal(number), currency, context.get("locale"))
+
+    @jinja2.pass_context
+    def amount(context: Any, number: Any, currency: str) -> str:
+        locale = context.get("locale")
+        if locale is None:
+            return f"{currency} {amounts.human(Decimal(number), currency)}"
+        return amounts.text(Decimal(number), currency, locale)
+
+    @jinja2.pass_context
+    def longdate(context: Any, day: datetime.date | None) -> str:
+        if day is None:
+            return ""
+        locale = context.get("locale")
+        if locale is None:
+            return f"{day.day} {day:%B %Y}"
+        import babel.dates
+
+        return babel.dates.format_date(day, format="long", locale=locale)
+
+    env.filters.update(
+        money=money, amount=amount, date=_date, longdate=longdate, tidy=tidy, qr=qr
     )
-    env.filters["date"] = _date
-    env.filters["tidy"] = tidy
     return env
+
+
+def qr(url: str) -> str:
+    """A QR code of `url`, as a `data:` URL of an SVG image (segno)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
 _DOUBLED = re.compile(r"(?<![.])\.(\s*(?:</[a-z]+>\s*)*)\.(?![.])")

@@ -455,7 +455,9 @@ class Collections(FavaExtensionBase):
                 loaded.index, account, as_of, "open-item", None
             )
             html = documents.render(
-                env, "statement.html", remind_lib.statement_context(report)
+                env,
+                "statement.html",
+                remind_lib.statement_context(report, loaded.index),
             )
         except documents.TemplateError as exc:
             return Response(str(exc), status=500, mimetype="text/plain")

@@ -42,6 +42,7 @@ from beancount_ar.openitems import (
     META_EMAIL,
     META_INVOICE,
     META_KIND,
+    META_LOCALE,
     META_TERMS,
     ZERO,
     Application,
@@ -216,6 +217,7 @@ class _Builder:
         self.books: dict[tuple[str, str], _Book] = defaultdict(_Book)
         self.records: dict[str, list[Any]] = defaultdict(list)
         self.notes: list[records.Note] = []
+        self.documents: dict[tuple[str, str], str] = {}
         self.terms_cache: dict[Any, Terms] = {}
         self.generated: dict[tuple[str, str], int] = {}
         self.receivable: dict[str, bool] = {}
@@ -322,7 +324,30 @@ class _Builder:
             meta.get(META_EMAIL) if isinstance(meta.get(META_EMAIL), str) else None,
             meta.get(META_ADDRESS) if isinstance(meta.get(META_ADDRESS), str) else None,
             meta,
+            self.checked_locale(account, meta),
         )
+
+    def checked_locale(self, account: str, meta: data.Meta) -> str | None:
+        """The customer's `locale:` ("sv_SE"), if it is one Babel knows."""
+        value = meta.get(META_LOCALE)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            import babel  # only when a customer has a locale
+
+            try:
+                babel.Locale.parse(value.replace("-", "_"))
+            except (ValueError, TypeError, babel.UnknownLocaleError):
+                pass
+            else:
+                return value.replace("-", "_")
+        self.error(
+            meta,
+            f'{META_LOCALE} of {account} must be a locale like "sv_SE" or '
+            f'"de_DE", not {value!r}',
+            None,
+        )
+        return None
 
     def invoice_ref(
         self, txn: data.Transaction, posting: data.Posting
@@ -773,6 +798,12 @@ class _Builder:
             if isinstance(entry, data.Note):
                 if entry.account in self.customers:
                     self.notes.append(records.parse_note(entry))
+            elif isinstance(entry, data.Document):
+                # An invoice's own document: on the customer's account,
+                # linked to the invoice; the latest dated wins.
+                for link in entry.links or ():
+                    if (entry.account, link) in self.by_key:
+                        self.documents[(entry.account, link)] = entry.filename
             elif isinstance(entry, data.Custom) and entry.type.startswith("ar-"):
                 if entry.type == "ar-terms":
                     continue  # read in pass 1
@@ -822,6 +853,7 @@ class _Builder:
             errors=self.errors,
             named_terms=self.named_terms,
             records=dict(self.records),
+            documents=self.documents,
             notes=self.notes,
             touched=touched,
             made=self.made,

@@ -15,6 +15,7 @@ from decimal import (
     Context,
     Decimal,
     getcontext,
+    localcontext,
 )
 
 from beancount.core.display_context import DisplayContext, Precision
@@ -90,13 +91,38 @@ class Amounts:
         """Machine-readable: "1234.50"."""
         return str(self._exact(number, currency))
 
-    def human(self, number: Decimal, currency: str) -> str:
-        """For people: "1,234.50"."""
-        return f"{self._exact(number, currency):,}"
+    def human(self, number: Decimal, currency: str, locale: str | None = None) -> str:
+        """For people: "1,234.50", or in a locale's way ("1 234,50")."""
+        exact = self._exact(number, currency)
+        if locale is None:
+            return f"{exact:,}"
+        import babel.numbers  # only for a customer with a locale
 
-    def text(self, number: Decimal, currency: str) -> str:
-        """For people, with the currency: "1,234.50 USD"."""
-        return f"{self.human(number, currency)} {currency}"
+        places = max(self.places(currency), -exact.as_tuple().exponent, 0)
+        with localcontext(WIDE):
+            return babel.numbers.format_decimal(
+                exact,
+                format="#,##0." + "0" * places if places else "#,##0",
+                locale=locale,
+                decimal_quantization=False,
+            )
+
+    def text(self, number: Decimal, currency: str, locale: str | None = None) -> str:
+        """For people, with the currency: "1,234.50 USD", or in a locale's way
+        ("1 234,50 kr")."""
+        if locale is None:
+            return f"{self.human(number, currency)} {currency}"
+        import babel.numbers
+
+        exact = self._exact(number, currency)
+        with localcontext(WIDE):
+            return babel.numbers.format_currency(
+                exact,
+                currency,
+                locale=locale,
+                currency_digits=False,
+                decimal_quantization=False,
+            )
 
     def money(self, money: Mapping[str, Decimal]) -> dict[str, str]:
         """A currency -> amount map as JSON strings, zeros left out."""

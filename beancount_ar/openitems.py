@@ -38,6 +38,11 @@ META_CUSTOMER = "customer"
 META_CREDIT_LIMIT = "credit-limit"
 META_EMAIL = "email"
 META_ADDRESS = "address"
+META_LOCALE = "locale"
+META_PAY_URL = "pay-url"
+META_DESCRIPTION = "description"
+META_QUANTITY = "quantity"
+META_UNIT_PRICE = "unit-price"
 
 #: Credit kinds, guessed from the other leg or set with `ar-kind:`. A
 #: `discount` is a credit whose other leg is the configured discount account.
@@ -65,6 +70,7 @@ class Customer(NamedTuple):
     email: str | None
     address: str | None
     meta: data.Meta
+    locale: str | None = None  # `locale:` for numbers and dates, e.g. "sv_SE"
 
 
 class Memo(NamedTuple):
@@ -229,6 +235,9 @@ class Index:
     errors: list[Any]
     named_terms: dict[str, str]
     records: dict[str, list[Any]]
+    # (account, invoice id) -> the path of the invoice's own document: a
+    # `document` entry on the customer's account linked to the invoice.
+    documents: dict[tuple[str, str], str]
     notes: list[records.Note]
     # Every transaction touching a customer, in ledger order, and the invoice
     # or credit made by each of their receivable postings, in the same order

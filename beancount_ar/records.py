@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core import account as account_lib
+from beancount.core import amount as amount_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser import printer
@@ -122,6 +124,13 @@ class Company(NamedTuple):
     meta: data.Meta
 
 
+class PaymentInstructions(NamedTuple):
+    date: datetime.date
+    currency: str
+    instructions: str
+    meta: data.Meta
+
+
 class NamedTerms(NamedTuple):
     date: datetime.date
     name: str
@@ -138,6 +147,7 @@ Record = (
     | Plan
     | Hold
     | Company
+    | PaymentInstructions
     | NamedTerms
 )
 
@@ -211,6 +221,10 @@ _SCHEMAS: dict[str, tuple[tuple[Field, ...], Callable[..., Record]]] = {
         Company,
     ),
     "ar-terms": ((Field("name", str), Field("text", str)), NamedTerms),
+    "ar-payment": (
+        (Field("currency", str), Field("instructions", str)),
+        PaymentInstructions,
+    ),
 }
 
 AR_TYPES = frozenset(_SCHEMAS)
@@ -283,6 +297,10 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
             return fail(
                 f'frequency must be "monthly" or "weekly", not {kwargs["frequency"]!r}'
             )
+    if entry.type == "ar-payment" and not re.fullmatch(
+        amount_lib.CURRENCY_RE, kwargs["currency"]
+    ):
+        return fail(f"{kwargs['currency']!r} is not a currency like EUR")
     if entry.type == "ar-followup" and kwargs["what"] is None:
         kwargs["what"] = ""
     if entry.type == "ar-promise" and kwargs["invoice"] == "":

@@ -103,7 +103,7 @@ def context(
     hold_from = None if item.hold.on else status.hold_from(index, item.account, as_of)
     levels = dict(index.config.escalation)
     return {
-        **statement_context(statement),
+        **statement_context(statement, index),
         "level": item.level or "reminder",
         "contact": item.contact,
         "invoices": lines,
@@ -180,13 +180,37 @@ def refused_text(reminder: Reminder, error: str) -> str:
     )
 
 
-def statement_context(statement: statements.Statement) -> dict[str, Any]:
-    """What the statement templates see."""
+class Sender(NamedTuple):
+    """Who signs what is sent: the configured `sender_name` and
+    `sender_role`, else the company's accounts receivable."""
+
+    name: str
+    role: str
+
+
+def sender_of(index: Index, as_of: datetime.date) -> Sender:
+    config = index.config
+    seller = statements.company(index, as_of)
+    company_name = seller.name if seller and seller.name else ""
+    if config.sender_name:
+        role = config.sender_role or ""
+        return Sender(
+            config.sender_name, ", ".join(x for x in (role, company_name) if x)
+        )
+    return Sender(config.sender_role or "Accounts Receivable", company_name)
+
+
+def statement_context(
+    statement: statements.Statement, index: Index | None = None
+) -> dict[str, Any]:
+    """What the statement templates see (documented in the README)."""
     start = statement.start
     return {
         "statement": statement,
         "customer": statement.customer,
         "company": statement.company,
+        "locale": statement.customer.locale,
+        "sender": sender_of(index, statement.as_of) if index is not None else None,
         "opening_date": start - datetime.timedelta(days=1) if start else None,
     }
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from beancount_ar import records
+from beancount_ar import payments, records
 from beancount_ar.aging import DUE, bucket_labels, open_items, unapplied
 from beancount_ar.openitems import ZERO, Customer, Index
+from beancount_ar.payments import company
 from beancount_ar.status import balance
 
 OPEN_ITEM, ACTIVITY = "open-item", "activity"
@@ -36,6 +37,18 @@ class OpenLine(NamedTuple):
     open: Decimal
     earned: Decimal = ZERO  # of `open`, an early-payment discount earned
     memo: int = 0  # 0: the invoice; k: its k-th debit memo
+    terms: str | None = None  # "2/10 Net 30"
+    discount: Discount | None = None  # an early-payment discount still open
+    pay_url: str | None = None  # the link that pays this invoice
+
+
+class Discount(NamedTuple):
+    """An early-payment discount the customer may still take."""
+
+    pct: Decimal
+    until: datetime.date  # the last day to pay less the discount
+    amount: Decimal  # the discount
+    pays: Decimal  # what pays the invoice in full by then
 
 
 class ActivityLine(NamedTuple):
@@ -59,6 +72,9 @@ class CurrencySection(NamedTuple):
     activity: list[ActivityLine]
     total: Decimal  # the balance on the as-of date (the ledger's)
     earned: Decimal = ZERO  # early-payment discounts earned, not yet booked
+    overdue: Decimal = ZERO  # of what is due, what is past due now
+    instructions: str | None = None  # how to pay in this currency
+    pay_url: str | None = None  # the link that pays the balance due
 
     @property
     def due(self) -> Decimal:
@@ -87,13 +103,19 @@ class Statement(NamedTuple):
         return {s.currency: s.due for s in self.sections}
 
 
-def company(index: Index, as_of: datetime.date) -> records.Company | None:
-    """The seller as of the date: the latest `ar-company` directive."""
-    latest = None
-    for record in index.records.get("ar-company", ()):
-        if record.date <= as_of:
-            latest = record
-    return latest
+def _discount(index: Index, item: Any, as_of: datetime.date) -> Discount | None:
+    """The early-payment discount of an open invoice still to be taken."""
+    invoice = item.invoice
+    terms = invoice.terms
+    if item.memo or terms is None or terms.discount_pct is None or item.earned:
+        return None
+    until = invoice.discount_date
+    if until is None or until < as_of or invoice.applications:
+        return None  # past its date, or partly paid: the discount is for
+        # paying in full
+    amount = index.amounts.rounded(invoice.first * terms.discount_pct / 100,
+                                   invoice.currency)  # fmt: skip
+    return Discount(terms.discount_pct, until, amount, invoice.first - amount)
 
 
 def default_start(as_of: datetime.date) -> datetime.date:
@@ -182,6 +204,9 @@ def statement(
                 i.open,
                 i.earned,
                 i.memo,
+                i.invoice.terms.text if i.invoice.terms else None,
+                _discount(index, i, as_of),
+                payments.pay_url(index, account, i.open, cur, i.invoice),
             )
             for i in items
             if i.currency == cur
@@ -198,6 +223,8 @@ def statement(
                     day, what, ref, text, max(delta, ZERO), max(-delta, ZERO), running
                 )
             )
+        total = closing.get(cur, ZERO)
+        earned = sum((line.earned for line in lines), ZERO)
         sections.append(
             CurrencySection(
                 cur,
@@ -206,8 +233,12 @@ def statement(
                 aging,
                 opening.get(cur, ZERO),
                 activity,
-                closing.get(cur, ZERO),
-                sum((line.earned for line in lines), ZERO),
+                total,
+                earned,
+                sum((ln.open for ln in lines if ln.days_overdue > 0), ZERO)
+                - sum((ln.earned for ln in lines if ln.days_overdue > 0), ZERO),
+                payments.instructions(index, cur, as_of),
+                payments.pay_url(index, account, total - earned, cur),
             )
         )
     return Statement(

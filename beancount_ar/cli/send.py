@@ -47,7 +47,7 @@ def _render_statement(
     fmt: str,
 ) -> bytes:
     statement = statements_lib.statement(loaded.index, account, as_of, kind, start)
-    context = remind_lib.statement_context(statement)
+    context = remind_lib.statement_context(statement, loaded.index)
     if fmt == "txt":
         return documents.render(env, "statement.txt", context).encode()
     html = documents.render(env, "statement.html", context)
