@@ -115,6 +115,10 @@ def context(
         "agency": "agency" in levels,
         "pay_by": as_of + datetime.timedelta(days=days),
         "as_of": as_of,
+        # The invoices attached as PDFs (filled in by `build`), and whether
+        # some were left out because together they were too large.
+        "attached": [],
+        "attachments_left_out": False,
     }
 
 
