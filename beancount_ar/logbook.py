@@ -220,6 +220,32 @@ def promise(
     return writer.custom(day, "ar-promise", values + ([invoice] if invoice else []))
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def contact(
+    loaded: Ledger,
+    day: datetime.date,
+    account: str,
+    name: str,
+    role: str = "",
+    email: str = "",
+    phone: str = "",
+) -> str:
+    """A person at the customer (a later one of the same name replaces it)."""
+    email = _text(email, "email", False)
+    if email and not _EMAIL.fullmatch(email):
+        raise InputError("email", f"{email!r} is not an email address")
+    values = [
+        writer.Account(account),
+        _text(name, "name"),
+        _text(role, "role", False),
+        email,
+        _text(phone, "phone", False),
+    ]
+    return writer.custom(day, "ar-contact", values)
+
+
 def dispute(
     loaded: Ledger, day: datetime.date, account: str, invoice: str, reason: str
 ) -> str:

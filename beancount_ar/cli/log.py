@@ -131,6 +131,28 @@ def log_promise(args: tuple[str, ...], invoice: str | None, day: str | None) -> 
     _write(path, make, account, {"invoice": "--invoice"})
 
 
+@log.command("contact")
+@click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT NAME")
+@click.option("--role", default="", help='e.g. "A/P Clerk", "Controller", "Owner".')
+@click.option("--email", default="", help="Their email address.")
+@click.option("--phone", default="", help="Their phone number.")
+@_date_option
+def log_contact(
+    args: tuple[str, ...], role: str, email: str, phone: str, day: str | None
+) -> None:
+    """A person at the customer: whom to ask for, by their role."""
+    path, (account, name) = split_ledger(args, 2)
+    when = _day(day)
+    _write(
+        path,
+        lambda loaded, acc: logbook.contact(
+            loaded, when, acc, name, role, email, phone
+        ),
+        account,
+        {"name": "NAME", "role": "--role", "email": "--email", "phone": "--phone"},
+    )
+
+
 @log.command("dispute")
 @click.argument("args", nargs=-1, metavar="[LEDGER] ACCOUNT INVOICE REASON")
 @_date_option
