@@ -32,6 +32,9 @@ TEMPLATES = (
     "reminder_subject.txt",
     "reminder.txt",
     "reminder.html",
+    "invoice.html",
+    "invoice.css",
+    "invoice.txt",
 )
 
 

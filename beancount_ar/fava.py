@@ -62,6 +62,7 @@ from beancount_ar import (
     money,
     plugin,
     render,
+    render_invoice,
 )
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
@@ -470,6 +471,35 @@ class Collections(FavaExtensionBase):
             as_attachment=True,
             download_name=f"statement-{name}-{as_of}.pdf",
         )
+
+    @extension_endpoint("invoice", ["GET"])
+    def invoice(self) -> Response | None:
+        """An open invoice's document, shown in the browser or downloaded:
+        the ledger's own `document` when it has one, else rendered."""
+        loaded = self._ledger()
+        found = loaded.index.invoice(
+            request.args.get("customer", ""), request.args.get("invoice", "")
+        )
+        if found is None:
+            return None
+        as_of, _ = self.as_of()
+        amounts = render.Amounts(loaded.options.get("dcontext"))
+        env = documents.environment(self._templates(), amounts)
+        try:
+            data = render_invoice.pdf(env, loaded.index, found, as_of)
+        except documents.TemplateError as exc:
+            return Response(str(exc), status=500, mimetype="text/plain")
+        return send_file(
+            io.BytesIO(data),
+            mimetype="application/pdf",
+            as_attachment=request.args.get("download") == "1",
+            download_name=render_invoice.filename(found),
+        )
+
+    def has_document(self, invoice: Any) -> bool:
+        """Whether the ledger holds the invoice's own document."""
+        index = self._ledger().index
+        return (invoice.account, invoice.id) in index.documents
 
     def _templates(self) -> pathlib.Path | None:
         folder = self.options.templates

@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from beancount_ar import documents, statements, status, worklist
-from beancount_ar.openitems import Index
+from beancount_ar import documents, render_invoice, statements, status, worklist
+from beancount_ar.openitems import Index, Invoice
 
 #: SMTP line endings; headers are not folded before 998 characters, so that
 #: a long subject stays on its own line.
@@ -271,6 +271,10 @@ def build(
             )  # fmt: skip
             continue
         ctx = context(index, item, as_of)
+        statement_pdf = documents.pdf(documents.render(env, "statement.html", ctx), env)
+        invoices = _attachments(index, env, item, as_of, len(statement_pdf))
+        ctx["attached"] = [invoice.id for invoice, _ in invoices]
+        ctx["attachments_left_out"] = bool(item.invoices) and not invoices
         message = EmailMessage(policy=POLICY)
         message["Subject"] = _one_line(
             documents.render(env, "reminder_subject.txt", ctx)
@@ -281,14 +285,22 @@ def build(
         message["Date"] = email.utils.format_datetime(
             datetime.datetime.combine(as_of, datetime.time(9), datetime.timezone.utc)
         )
-        message["Message-ID"] = email.utils.make_msgid(domain="beancount-ar.invalid")
+        message["Message-ID"] = email.utils.make_msgid(
+            domain=origin.domain if origin is not None else "beancount-ar.invalid"
+        )
         message.set_content(documents.render(env, "reminder.txt", ctx))
         message.add_alternative(
             documents.render(env, "reminder.html", ctx), subtype="html"
         )
-        attachment = documents.pdf(documents.render(env, "statement.html", ctx), env)
+        for invoice, data in invoices:
+            message.add_attachment(
+                data,
+                maintype="application",
+                subtype="pdf",
+                filename=render_invoice.filename(invoice),
+            )
         message.add_attachment(
-            attachment,
+            statement_pdf,
             maintype="application",
             subtype="pdf",
             filename=f"statement-{item.account.rsplit(':', 1)[-1]}-{as_of}.pdf",
@@ -308,6 +320,27 @@ def build(
 
 
 SENT, REFUSED, UNCERTAIN, NOT_SENT = "sent", "refused", "uncertain", "not-sent"
+
+
+def _attachments(
+    index: Index,
+    env: jinja2.Environment,
+    item: worklist.WorkItem,
+    as_of: datetime.date,
+    statement_size: int,
+) -> list[tuple[Invoice, bytes]]:
+    """The PDFs of the invoices a reminder lists (the ledger's own document,
+    else rendered), or none when with the statement they would pass the
+    configured `attachments_kb`: then the statement alone goes."""
+    invoices = list({id(late.invoice): late.invoice for late in item.invoices}.values())
+    pdfs = [
+        (invoice, render_invoice.pdf(env, index, invoice, as_of))
+        for invoice in invoices
+    ]
+    total = statement_size + sum(len(data) for _, data in pdfs)
+    if total > index.config.attachments_kb * 1024:
+        return []
+    return pdfs
 
 
 class Outcome(NamedTuple):

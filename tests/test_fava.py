@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import pathlib
 import re
@@ -693,3 +694,36 @@ def test_huge_amounts_show_on_every_view(tmp_path):
     aging = page_of(client.get(base + "?view=aging&time=2024-06-30"))
     # Every digit, exact (the ledger sets no locale: no separators).
     assert "1000000000012345678901234567890.000000001" in aging.replace(",", "")
+
+
+def test_the_customer_page_offers_each_open_invoice_as_a_pdf(client, ledger_dir):
+    page = page_of(
+        client.get(PAGE + f"?view=customer&customer={GULL}&time={DEMO_DATE}")
+    )
+    assert "view INV-2026-079" in page
+    link = re.search(r'href="([^"]*invoice\?[^"]*INV-2026-079[^"]*download=1)"', page)
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "INV-2026-079" in response.headers["Content-Disposition"]
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "INV-2026-079" in text and "2,780.00" in text
+    # The ledger's own document, where it has one, is what is served.
+    (ledger_dir / "INV-2026-079.pdf").write_bytes(b"%PDF-1.4\n% own\n")
+    with (ledger_dir / "collections.beancount").open("a") as f:
+        f.write(
+            '\n2026-07-14 document Assets:Receivable:GullRock "INV-2026-079.pdf" ^INV-2026-079\n'
+        )
+    client = create_app(
+        [str((ledger_dir / "main.beancount").resolve())], load=True
+    ).test_client()
+    page = page_of(
+        client.get(PAGE + f"?view=customer&customer={GULL}&time={DEMO_DATE}")
+    )
+    assert "(the ledger's own)" in page
+    own = client.get(PAGE + f"invoice?customer={GULL}&invoice=INV-2026-079")
+    assert own.data == b"%PDF-1.4\n% own\n"
+    assert client.get(PAGE + f"invoice?customer={GULL}&invoice=NOPE").status_code == 404

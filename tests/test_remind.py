@@ -104,8 +104,14 @@ def test_reminders_arrive_with_recipient_subject_bodies_and_statement(smtp, book
     html = message.get_body(("html",)).get_content()
     assert "Dear Alice Grant" in text and "INV-2026-119" in text
     assert "INV-2026-119" in html and "<table" in html
-    (attachment,) = list(message.iter_attachments())
+    # The past-due invoice, then the statement, both as PDFs.
+    invoice, attachment = list(message.iter_attachments())
+    assert invoice.get_filename() == "INV-2026-119.pdf"
     assert attachment.get_content_type() == "application/pdf"
+    invoice_text = "".join(
+        page.extract_text() for page in PdfReader(_bytes_io(invoice)).pages
+    )
+    assert "INV-2026-119" in invoice_text and "640.00" in invoice_text
     pdf_text = "".join(
         page.extract_text() for page in PdfReader(_bytes_io(attachment)).pages
     )
@@ -315,3 +321,55 @@ def test_no_sender_address_sends_nothing(smtp, books):
     assert {m["From"].addresses[0].addr_spec for _, _, m in inbox.messages} == {
         "ar@north.example"
     }
+
+
+def test_a_reminder_attaches_every_invoice_it_lists(books, tmp_path):
+    out = tmp_path / "outbox"
+    assert remind(books, "--out", str(out)).exit_code == 0
+    message = email.message_from_bytes(
+        (out / f"{TODAY}-GullRock-agency.eml").read_bytes(), policy=email.policy.default
+    )
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == [
+        "INV-2026-079.pdf",
+        "INV-2026-092.pdf",
+        "INV-2026-106.pdf",
+        "INV-2026-118.pdf",
+        f"statement-GullRock-{TODAY}.pdf",
+    ]
+
+
+def test_the_ledgers_own_invoice_document_is_attached_as_it_is(books, tmp_path):
+    own = b"%PDF-1.4\n% the invoice as it was sent\n"
+    (books / "INV-2026-119.pdf").write_bytes(own)
+    with (books / "collections.beancount").open("a") as f:
+        f.write(
+            "\n2026-10-21 document Assets:Receivable:BackCoveDental "
+            '"INV-2026-119.pdf" ^INV-2026-119\n'
+        )
+    out = tmp_path / "outbox"
+    assert remind(books, "--out", str(out)).exit_code == 0
+    message = email.message_from_bytes(
+        (out / f"{TODAY}-BackCoveDental-reminder.eml").read_bytes(),
+        policy=email.policy.default,
+    )
+    invoice = next(message.iter_attachments())
+    assert invoice.get_content() == own
+
+
+def test_attachments_over_the_limit_leave_only_the_statement(books, tmp_path):
+    main = books / "main.beancount"
+    main.write_text(
+        main.read_text().replace(
+            "'grace_days': 5", "'grace_days': 5, 'attachments_kb': 60"
+        )
+    )
+    out = tmp_path / "outbox"
+    assert remind(books, "--out", str(out)).exit_code == 0
+    message = email.message_from_bytes(
+        (out / f"{TODAY}-GullRock-agency.eml").read_bytes(), policy=email.policy.default
+    )
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == [f"statement-GullRock-{TODAY}.pdf"]
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    assert "too large" in text
