@@ -46,7 +46,7 @@ def pay_url(
     invoice: Invoice | None = None,
 ) -> str | None:
     """The link that pays `amount`: of one invoice, or (without one) of the
-    customer's balance."""
+    customer's balance, whose `{invoice}` is empty."""
     if invoice is not None:
         for meta in (invoice.meta, invoice.entry.meta):
             own = (meta or {}).get(META_PAY_URL)

@@ -24,7 +24,14 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from beancount_ar import documents, render_invoice, statements, status, worklist
+from beancount_ar import (
+    documents,
+    payments,
+    render_invoice,
+    statements,
+    status,
+    worklist,
+)
 from beancount_ar.openitems import Index, Invoice
 
 #: SMTP line endings; headers are not folded before 998 characters, so that
@@ -45,6 +52,7 @@ class Reminder(NamedTuple):
     to_name: str
     message: EmailMessage | None  # None when it cannot be sent: see `problem`
     problem: str | None = None
+    attached: tuple[str, ...] = ()  # the invoices attached, besides the statement
 
 
 def _one_line(text: str | None) -> str:
@@ -94,6 +102,9 @@ def context(
             late.level,
             late.item.memo,
             late.invoice.discount_date if late.invoice in item.unearned else None,
+            payments.pay_url(
+                index, item.account, late.item.open, late.invoice.currency, late.invoice
+            ),
         )
         for late in sorted(item.invoices, key=lambda late: -late.item.days_overdue)
     ]
@@ -149,6 +160,7 @@ class _Line(NamedTuple):
     level: str | None
     memo: int  # 0, or which debit memo of the invoice this line is
     unearned_after: datetime.date | None  # a discount taken after this date
+    pay_url: str | None  # the link that pays it
 
 
 #: What the note logged for a sent reminder calls it, by level.
@@ -171,9 +183,10 @@ def _sent_as(reminder: Reminder) -> str:
 
 def note_text(reminder: Reminder) -> str:
     """The note that records a sent reminder: "Emailed second notice for
-    INV-1, INV-2; statement attached"."""
+    INV-1, INV-2; invoices and statement attached"."""
     what = _sent_as(reminder)
-    return f"Emailed {what} for {', '.join(reminder.invoices)}; statement attached"
+    attached = "invoices and statement" if reminder.attached else "statement"
+    return f"Emailed {what} for {', '.join(reminder.invoices)}; {attached} attached"
 
 
 def refused_text(reminder: Reminder, error: str) -> str:
@@ -190,6 +203,7 @@ class Sender(NamedTuple):
 
     name: str
     role: str
+    person: bool  # a named person (`sender_name`), who may write "I"
 
 
 def sender_of(index: Index, as_of: datetime.date) -> Sender:
@@ -199,9 +213,11 @@ def sender_of(index: Index, as_of: datetime.date) -> Sender:
     if config.sender_name:
         role = config.sender_role or ""
         return Sender(
-            config.sender_name, ", ".join(x for x in (role, company_name) if x)
+            config.sender_name,
+            ", ".join(x for x in (role, company_name) if x),
+            True,
         )
-    return Sender(config.sender_role or "Accounts Receivable", company_name)
+    return Sender(config.sender_role or "Accounts Receivable", company_name, False)
 
 
 def statement_context(
@@ -314,6 +330,8 @@ def build(
                 to.addr_spec,
                 name,
                 message,
+                None,
+                tuple(ctx["attached"]),
             )
         )
     return reminders

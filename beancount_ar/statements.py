@@ -49,6 +49,7 @@ class Discount(NamedTuple):
     until: datetime.date  # the last day to pay less the discount
     amount: Decimal  # the discount
     pays: Decimal  # what pays the invoice in full by then
+    pay_url: str | None = None  # the link that pays `pays`
 
 
 class ActivityLine(NamedTuple):
@@ -115,7 +116,9 @@ def _discount(index: Index, item: Any, as_of: datetime.date) -> Discount | None:
         # paying in full
     amount = index.amounts.rounded(invoice.first * terms.discount_pct / 100,
                                    invoice.currency)  # fmt: skip
-    return Discount(terms.discount_pct, until, amount, invoice.first - amount)
+    pays = invoice.first - amount
+    link = payments.pay_url(index, invoice.account, pays, invoice.currency, invoice)
+    return Discount(terms.discount_pct, until, amount, pays, link)
 
 
 def default_start(as_of: datetime.date) -> datetime.date:

@@ -92,10 +92,9 @@ def shown(html: str) -> str:
 def make_books(folder: pathlib.Path, config: str = "") -> pathlib.Path:
     shutil.copytree(EXAMPLE, folder)
     main = folder / "main.beancount"
+    text = re.sub(r"'pay_url': '[^']*'", f"'pay_url': '{PAY_URL}'", main.read_text())
     main.write_text(
-        main.read_text().replace(
-            "'grace_days': 5}", f"'grace_days': 5, 'pay_url': '{PAY_URL}'{config}}}"
-        )
+        text.replace("'sender_role': 'Owner'}", f"'sender_role': 'Owner'{config}}}")
     )
     with (folder / "accounts.beancount").open("a") as accounts:
         accounts.write(EXTRA)
@@ -527,10 +526,20 @@ def test_the_email_is_signed_by_the_sender(tmp_path):
 
 
 def test_without_a_sender_the_email_is_signed_by_accounts_receivable(gull):
+    company = remind.Sender("Accounts Receivable", "Northwind Design & Print", False)
     for level in LEVELS:
-        text = render(gull, "reminder.txt", level)
+        text = render(gull, "reminder.txt", level, sender=company)
         assert "\n\nAccounts Receivable\nNorthwind Design & Print\n" in text
         assert "Owner," not in text
+        assert "I am writing personally" not in text
+        assert "call me" not in " ".join(text.split())
+
+
+def test_a_named_sender_signs_and_writes_in_the_first_person(gull):
+    # The example ledger configures 'sender_name': 'Maya Chen', 'sender_role': 'Owner'.
+    text = render(gull, "reminder.txt", "owner")
+    assert "\n\nMaya Chen\nOwner, Northwind Design & Print\n" in text
+    assert "I am writing personally" in " ".join(text.split())
 
 
 def test_every_statement_of_the_example_renders_in_every_format(books):

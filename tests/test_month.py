@@ -410,11 +410,11 @@ def test_the_reminder_total_equals_the_worklists_overdue(month):
 def test_the_logged_note_names_the_level_once(month):
     gull = reminders(month)["Assets:Receivable:GullRock"]
     assert remind.note_text(gull) == (
-        "Emailed final demand for INV-090, INV-095, INV-100; statement attached"
+        "Emailed final demand for INV-090, INV-095, INV-100; invoices and statement attached"
     )
     casco = reminders(month)["Assets:Receivable:Casco"]
     assert remind.note_text(casco) == (
-        "Emailed second notice for INV-120; statement attached"
+        "Emailed second notice for INV-120; invoices and statement attached"
     )
     first = remind.Reminder("a", "b", "reminder", ("INV-1",), None, "", None)
     assert "reminder reminder" not in remind.note_text(first)

@@ -137,7 +137,7 @@ def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books
     assert added.count('channel: "email"') == 3
     assert (
         "Emailed notice before referral to a collection agency for INV-2026-079, "
-        "INV-2026-092, INV-2026-106, INV-2026-118; statement attached"
+        "INV-2026-092, INV-2026-106, INV-2026-118; invoices and statement attached"
     ) in added
 
     second = remind(books, "--send", "--smtp", server)
