@@ -11,6 +11,7 @@ import os
 import pathlib
 from urllib.parse import quote
 
+import pytest
 from fava.application import create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,17 @@ from test_fuzz import beancount_loads, generated
 PAGE = "/beancount/extension/Collections/"
 EXAMPLES = int(os.environ.get("BEAN_AR_FUZZ_FAVA", "15"))
 TIMES = ["", "2024-03", "2024", "0001-02-01", "9999-12"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def restore_index_keeping():
+    """The extension tells the plugin to keep its indexes for the whole
+    process (right for a server); undo that for the other tests."""
+    from beancount_ar import plugin
+
+    keeping = plugin._keeping
+    yield
+    plugin._keeping, plugin._last = keeping, None
 
 
 @settings(
