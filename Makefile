@@ -49,9 +49,11 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py --sizes 10000,100000
 
-# The Collections page at 100k invoices, and wrk against it (apt-get install wrk).
+# The Collections page at 20k invoices: server-side times, each view's load in
+# headless Chromium next to Fava's Balance Sheet (apt-get install chromium),
+# and wrk against it when installed (apt-get install wrk).
 bench-fava: $(VENV)/.installed
-	$(BIN)/python benchmarks/bench_fava.py --invoices 100000
+	$(BIN)/python benchmarks/bench_fava.py --invoices 20000 --browser
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
