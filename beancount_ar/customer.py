@@ -84,7 +84,8 @@ def _timeline(index: Index, account: str, as_of: datetime.date) -> list[Event]:
     for p in index.records_for("ar-promise", account):
         if p.date <= as_of:
             kept = status.promise_status(index, p, as_of)
-            text = f"{p.amount.number} {p.amount.currency} by {p.by}"
+            promised = index.amounts.text(p.amount.number, p.amount.currency)
+            text = f"{promised} by {p.by}"
             if p.invoice:
                 text += f" for {p.invoice}"
             events.append(
@@ -101,9 +102,10 @@ def _timeline(index: Index, account: str, as_of: datetime.date) -> list[Event]:
             )
     for plan in index.records_for("ar-plan", account):
         if plan.date <= as_of:
+            whole = index.amounts.text(plan.amount.number, plan.amount.currency)
             text = (
-                f"{plan.amount.number} {plan.amount.currency} in {plan.count} "
-                f"{plan.frequency} instalments from {plan.first}"
+                f"{whole} in {plan.count} {plan.frequency} instalments "
+                f"from {plan.first}"
             )
             events.append(Event(plan.date, "plan", text, None, None, None, _line(plan)))
     for hold in index.records_for("ar-hold", account):

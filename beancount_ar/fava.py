@@ -36,7 +36,6 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from beancount.core import data
-from fava.beans.funcs import hash_entry
 from fava.context import g
 from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase, extension_endpoint
@@ -57,6 +56,7 @@ from beancount_ar import (
     customer,
     dates,
     documents,
+    fava_views,
     logbook,
     metrics,
     money,
@@ -67,7 +67,6 @@ from beancount_ar import (
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
-from beancount_ar import worklist as worklist_lib
 from beancount_ar.formguard import FormGuard
 from beancount_ar.writer import WriteError
 
@@ -88,8 +87,11 @@ MIN_PERIOD = 27
 EARLIEST, LATEST = dates.EARLIEST, dates.LATEST
 MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
-FORMS = ("note", "followup", "promise")
+FORMS = ("note", "followup", "promise", "contact")
 VIEWS_KEPT = 32  # views remembered per load, the most recently used
+#: Where a form's result shows: a new contact in the contacts, the rest in
+#: the timeline.
+FORM_IDS = {"contact": "ar-contacts"}
 
 
 class Options(NamedTuple):
@@ -125,13 +127,6 @@ def parse_options(config: Any) -> tuple[Options, list[str]]:
     return Options(**values), errors
 
 
-class Bar(NamedTuple):
-    label: str
-    amount: Decimal
-    width: float  # percent of the largest bucket
-    overdue: bool
-
-
 class Page(NamedTuple):
     """What the template shows: one view, as of one date."""
 
@@ -144,30 +139,11 @@ class Page(NamedTuple):
     form: dict[str, Any]  # values and errors of a refused form
 
 
-class AgingView(NamedTuple):
-    report: aging.Aging
-    currencies: list[str]
-    bars: dict[str, list[Bar]]
-
-
-class InvoicesView(NamedTuple):
-    items: list[aging.OpenItem]
-    names: dict[str, str]
-    customer: str | None
-    bucket: str | None
-    currency: str | None
-
-
-class MetricsView(NamedTuple):
-    report: metrics.Report
-    first: datetime.date  # the period's first day (the report's start is the eve)
-    trend_charts: list[dict[str, Any]]
-
-
 class Collections(FavaExtensionBase):
     """Fava extension: accounts receivable and collections."""
 
     report_title = "Collections"
+    has_js_module = True  # Collections.js: focus after a refused form, aria-sort
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)
@@ -325,59 +301,37 @@ class Collections(FavaExtensionBase):
         filtered = accounts is not None
         return Page(view, as_of, source, filtered, problems, content, form or {})
 
-    def _today(self, loaded, as_of, accounts, args) -> worklist_lib.Worklist:
-        report = worklist_lib.worklist(loaded.index, as_of)
-        if accounts is None:
-            return report
-        return report._replace(
-            items=[i for i in report.items if i.account in accounts],
-            disputes=[d for d in report.disputes if d.account in accounts],
-            tasks=[t for t in report.tasks if t.account in accounts],
+    def _operating(self, loaded: ledger_lib.Ledger) -> list[str]:
+        return list(loaded.options.get("operating_currency", []))
+
+    def _today(self, loaded, as_of, accounts, args) -> fava_views.TodayView:
+        return fava_views.today(
+            loaded.index,
+            as_of,
+            accounts,
+            self._operating(loaded),
+            datetime.date.today(),
         )
 
-    def _aging(self, loaded, as_of, accounts, args) -> AgingView:
-        report = aging.aging(loaded.index, as_of, accounts=accounts)
-        currencies = sorted(report.totals.total.keys() | report.totals.unapplied.keys())
-        bars = {}
-        for cur in currencies:
-            amounts = [
-                (label, report.totals.buckets.get(label, {}).get(cur, Decimal(0)))
-                for label in report.labels
-            ]
-            top = max((a for _, a in amounts), default=Decimal(0))
-            bars[cur] = [
-                Bar(
-                    label,
-                    amount,
-                    float(amount / top * 100) if top > 0 and amount > 0 else 0.0,
-                    label != aging.CURRENT,
-                )
-                for label, amount in amounts
-            ]
-        return AgingView(report, currencies, bars)
+    def _aging(self, loaded, as_of, accounts, args) -> fava_views.AgingView:
+        return fava_views.aging_view(
+            loaded.index, as_of, accounts, self._operating(loaded)
+        )
 
-    def _overdue(self, loaded, as_of, accounts, args) -> list[aging.OverdueItem]:
-        return aging.overdue(loaded.index, as_of, accounts=accounts)
+    def _overdue(self, loaded, as_of, accounts, args) -> fava_views.OverdueView:
+        return fava_views.overdue_view(
+            loaded.index, as_of, accounts, self._operating(loaded), args
+        )
 
-    def _invoices(self, loaded, as_of, accounts, args) -> InvoicesView:
-        account = args.get("customer") or None
-        bucket = args.get("bucket") or None
-        currency = args.get("currency") or None
-        if account is not None:
-            accounts = {account} & (accounts if accounts is not None else {account})
-        items = [
-            i
-            for i in aging.open_items(loaded.index, as_of, accounts=accounts)
-            if (bucket is None or i.bucket == bucket)
-            and (currency is None or i.currency == currency)
-        ]
-        names = {a: c.name for a, c in loaded.index.customers.items()}
-        return InvoicesView(items, names, account, bucket, currency)
+    def _invoices(self, loaded, as_of, accounts, args) -> fava_views.InvoicesView:
+        return fava_views.invoices_view(
+            loaded.index, as_of, accounts, self._operating(loaded), args
+        )
 
     def _customer(self, loaded, as_of, accounts, args) -> customer.View | None:
         return customer.view(loaded.index, args.get("customer", ""), as_of)
 
-    def _metrics(self, loaded, as_of, accounts, args) -> MetricsView:
+    def _metrics(self, loaded, as_of, accounts, args) -> fava_views.MetricsView:
         # The time filter's range is the period when it is at least a month
         # long ("2026", "2026-Q3"); a single day only sets the as-of date.
         time_range = self.time_range()
@@ -385,24 +339,23 @@ class Collections(FavaExtensionBase):
         if time_range is not None and (as_of - time_range[0]).days >= MIN_PERIOD:
             start = time_range[0] - datetime.timedelta(days=1)
         report = metrics.metrics(loaded.index, start, as_of, accounts)
+        operating = self._operating(loaded)
+        order = fava_views.ordered([t.currency for t in report.totals], operating)
+        report = report._replace(
+            totals=sorted(report.totals, key=lambda t: order.index(t.currency))
+        )
         # Remembered by the index that computed it: a reload starts afresh.
         key = ("trend", as_of, frozenset(accounts) if accounts is not None else None)
         ends = aging.month_ends(as_of, TREND_MONTHS)
         points = loaded.index.memo(
             key, lambda: aging.trend(loaded.index, ends, accounts)
         )
-        operating = list(loaded.options.get("operating_currency", []))
-        charts = _trend_charts(points, loaded.index.config.buckets, operating)
-        return MetricsView(report, start + datetime.timedelta(days=1), charts)
+        charts = fava_views.charts(points, loaded.index.config.buckets, operating)
+        return fava_views.MetricsView(
+            report, start + datetime.timedelta(days=1), charts, len(ends)
+        )
 
     # -- helpers for the template ---------------------------------------------
-
-    def entry_link(self, entry: data.Directive) -> str:
-        """The anchor that opens an entry in Fava's context modal."""
-        index = self._ledger().index
-        return index.memo(
-            ("fava-link", id(entry)), lambda: f"#context-{hash_entry(entry)}"
-        )
 
     def url(self, **args: Any) -> str:
         """A URL of this page, keeping Fava's filters.
@@ -416,6 +369,15 @@ class Collections(FavaExtensionBase):
             base = g.ar_base_url = url_for("extension_report", extension_name=self.name)
         if not args:
             return base
+        return base + ("&" if "?" in base else "?") + urlencode(args)
+
+    def url_today(self, **args: Any) -> str:
+        """A URL of this page without the time filter: as of today."""
+        base = url_for(
+            "extension_report",
+            extension_name=self.name,
+            time=None,  # type: ignore[arg-type]
+        )
         return base + ("&" if "?" in base else "?") + urlencode(args)
 
     def endpoint(self, name: str, **args: Any) -> str:
@@ -496,6 +458,34 @@ class Collections(FavaExtensionBase):
             download_name=render_invoice.filename(found),
         )
 
+    def journal_link(self, invoice_id: str) -> str:
+        """Fava's journal of the invoice's link: the invoice and its payments."""
+        # Neither the time nor the account filter of this page: the journal
+        # shows the whole life of the invoice, however old.
+        return url_for(
+            "report",
+            report_name="journal",
+            filter="^" + invoice_id,
+            time=None,  # type: ignore[arg-type]
+            account=None,  # type: ignore[arg-type]
+        )
+
+    def level_name(self, level: str | None) -> str:
+        return fava_views.level_name(level)
+
+    def promise_default(self, view: customer.View) -> str:
+        """What a new promise proposes: the customer's overdue in its main
+        currency, "8815.00 USD"."""
+        overdue: dict[str, Decimal] = {}
+        for o in view.overdue:
+            if o.dispute is None and o.item.collectible:
+                cur = o.item.currency
+                overdue[cur] = overdue.get(cur, Decimal(0)) + o.item.open
+        if not overdue:
+            return ""
+        cur, number = max(overdue.items(), key=lambda kv: kv[1])
+        return f"{self._ledger().index.amounts.plain(number, cur)} {cur}"
+
     def has_document(self, invoice: Any) -> bool:
         """Whether the ledger holds the invoice's own document."""
         index = self._ledger().index
@@ -536,8 +526,10 @@ class Collections(FavaExtensionBase):
             return self._refused(kind, form, "write", str(exc))
         # Fava reloads on the next request: the redirect shows the new entry.
         self.ledger.watcher.notify(path)
-        target = self.url(view="customer", customer=account, logged=kind)
-        return redirect(target + "#timeline", code=303)
+        target = self.url(
+            view="customer", customer=account, logged=kind, logged_date=text[:10]
+        )
+        return redirect(target + f"#{FORM_IDS.get(kind, 'ar-timeline')}", code=303)
 
     def _refused(self, kind: str, form: dict[str, str], field: str, message: str):
         """The customer page again, the form filled in and the error beside it."""
@@ -609,33 +601,17 @@ def _directive(
     if kind == "followup":
         due = logbook.parse_date(form.get("due"), "due")
         return logbook.followup(loaded, day, account, due, form.get("what", ""))
+    if kind == "contact":
+        return logbook.contact(
+            loaded,
+            day,
+            account,
+            form.get("name", ""),
+            form.get("role", ""),
+            form.get("email", ""),
+            form.get("phone", ""),
+        )
     by = logbook.parse_date(form.get("by"), "by")
     return logbook.promise(
         loaded, day, account, form.get("amount", ""), by, form.get("invoice") or None
     )
-
-
-def _trend_charts(
-    points: list[aging.TrendPoint], bounds: Any, operating: list[str]
-) -> list[dict[str, Any]]:
-    """Fava line charts (one per currency, the operating ones first) of the
-    buckets at each month-end."""
-    labels = aging.bucket_labels(tuple(bounds))
-    rank = {cur: i for i, cur in enumerate(operating)}
-    currencies = sorted(
-        {c for p in points for c in p.total}, key=lambda c: (rank.get(c, len(rank)), c)
-    )
-    charts = []
-    for cur in currencies:
-        series = []
-        for p in points:
-            balance = {
-                f"{label} {cur}": float(p.buckets.get(label, {}).get(cur, 0))
-                for label in labels
-            }
-            balance[f"total {cur}"] = float(p.total.get(cur, 0))
-            series.append({"date": p.date.isoformat(), "balance": balance})
-        charts.append(
-            {"type": "balances", "label": f"Aging trend {cur}", "data": series}
-        )
-    return charts

@@ -300,7 +300,8 @@ def _call(
             Reason(
                 ESCALATION,
                 "; ".join(
-                    f"{late_.item.label} reached {late_.level} "
+                    # "reached second notice": the level as words in a sentence
+                    f"{late_.item.label} reached {late_.level.replace('-', ' ')} "
                     f"({_days(late_.item.days_overdue)} past due)"
                     for late_ in escalated
                 ),

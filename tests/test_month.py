@@ -273,7 +273,7 @@ def test_each_customer_is_called_once_with_every_reason(month):
     )
     assert casco.reasons[1].detail == "due 2026-11-03: Call Sam back about the rest"
     # INV-120 was due 2026-10-20: 16 days late, second notice since the 4th.
-    assert casco.reasons[2].detail == "INV-120 reached second-notice (16 days past due)"
+    assert casco.reasons[2].detail == "INV-120 reached second notice (16 days past due)"
 
 
 def test_each_invoice_has_its_own_level_and_the_highest_picks_whom_to_ask(month):
