@@ -63,6 +63,7 @@ from beancount_ar import (
     plugin,
     render,
     render_invoice,
+    worklist,
 )
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
@@ -88,6 +89,8 @@ EARLIEST, LATEST = dates.EARLIEST, dates.LATEST
 MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
 FORMS = ("note", "followup", "promise", "contact")
+#: Fava's own query arguments: `url_for` carries them into every link.
+FAVA_ARGS = ("time", "account", "filter", "conversion", "interval")
 VIEWS_KEPT = 32  # views remembered per load, the most recently used
 #: Where a form's result shows: a new contact in the contacts, the rest in
 #: the timeline.
@@ -311,11 +314,12 @@ class Collections(FavaExtensionBase):
             accounts,
             self._operating(loaded),
             datetime.date.today(),
+            args,
         )
 
     def _aging(self, loaded, as_of, accounts, args) -> fava_views.AgingView:
         return fava_views.aging_view(
-            loaded.index, as_of, accounts, self._operating(loaded)
+            loaded.index, as_of, accounts, self._operating(loaded), args
         )
 
     def _overdue(self, loaded, as_of, accounts, args) -> fava_views.OverdueView:
@@ -352,7 +356,11 @@ class Collections(FavaExtensionBase):
         )
         charts = fava_views.charts(points, loaded.index.config.buckets, operating)
         return fava_views.MetricsView(
-            report, start + datetime.timedelta(days=1), charts, len(ends)
+            report,
+            start + datetime.timedelta(days=1),
+            charts,
+            len(ends),
+            fava_views.metrics_rows(report, args),
         )
 
     # -- helpers for the template ---------------------------------------------
@@ -370,6 +378,13 @@ class Collections(FavaExtensionBase):
         if not args:
             return base
         return base + ("&" if "?" in base else "?") + urlencode(args)
+
+    def url_all(self) -> str:
+        """This very page with everything shown ("show all")."""
+        args = {
+            k: v for k, v in request.args.items() if k not in FAVA_ARGS and k != "all"
+        }
+        return self.url(**args, all="1")
 
     def url_today(self, **args: Any) -> str:
         """A URL of this page without the time filter: as of today."""
@@ -469,6 +484,14 @@ class Collections(FavaExtensionBase):
             time=None,  # type: ignore[arg-type]
             account=None,  # type: ignore[arg-type]
         )
+
+    def first_items(self, view: customer.View) -> fava_views.Cut:
+        """A customer's open items, the oldest first; of very many, a page."""
+        return fava_views.cut(view.items, fava_views.ITEMS_SHOWN, request.args)
+
+    def named(self, ids: list[str]) -> str:
+        """ "INV-1, INV-2, INV-3 and 57 more"."""
+        return worklist.named(ids)
 
     def level_name(self, level: str | None) -> str:
         return fava_views.level_name(level)

@@ -10,7 +10,7 @@ tested and timed alone.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, NamedTuple
 
@@ -29,8 +29,12 @@ LEVEL_NAMES = {
 }
 #: Overdue invoices per page.
 PAGE_SIZE = 200
-#: Invoices named in a call before "and N more".
-SHOWN = 3
+#: What a long view shows before "show all": a page a browser lays out fast
+#: at any size of ledger (the totals are always of everything).
+CALLS_SHOWN = 50  # Today: the most pressing calls
+CUSTOMERS_SHOWN = 100  # the aging and the metrics, per currency: the largest
+INVOICES_SHOWN = 200  # the drill-down
+ITEMS_SHOWN = 100  # a customer's open items
 SORTS = ("days", "invoice", "customer", "open", "level")
 #: The aging buckets' colours, from current to the oldest: a sequential
 #: scale, light to dark, that reads in light and dark colour schemes.
@@ -52,6 +56,34 @@ def ordered(
     return sorted(currencies, key=lambda c: (rank.get(c, len(rank)), c))
 
 
+class Cut(NamedTuple):
+    """The rows a view shows of more: all of them when asked, or few."""
+
+    rows: list[Any]
+    count: int  # of all the rows
+    limit: int  # how many are shown when cut
+
+    @property
+    def cut(self) -> bool:
+        return len(self.rows) < self.count
+
+
+def cut(
+    rows: Sequence[Any],
+    limit: int,
+    args: Mapping[str, str],
+    largest: Callable[[Any], Any] | None = None,
+) -> Cut:
+    """The first `limit` rows (or, with `largest`, the `limit` largest by it,
+    in their order), unless `all=1` asks for all of them."""
+    if args.get("all") == "1" or len(rows) <= limit:
+        return Cut(list(rows), len(rows), limit)
+    if largest is None:
+        return Cut(list(rows[:limit]), len(rows), limit)
+    kept = {id(r) for r in sorted(rows, key=largest, reverse=True)[:limit]}
+    return Cut([r for r in rows if id(r) in kept], len(rows), limit)
+
+
 # -- Today --------------------------------------------------------------------
 
 
@@ -66,6 +98,7 @@ class Summary(NamedTuple):
 
 class TodayView(NamedTuple):
     report: worklist_lib.Worklist
+    calls: Cut  # of report.items: the most pressing first
     summary: Summary
     heading: str  # "Today's calls" or "Calls as of 2026-11-20"
     filtered: bool  # Fava's filters narrow the customers
@@ -78,6 +111,7 @@ def today(
     accounts: set[str] | None,
     operating: Sequence[str],
     real_today: datetime.date,
+    args: dict[str, str],
 ) -> TodayView:
     report = worklist_lib.worklist(index, as_of)
     if accounts is not None:
@@ -115,7 +149,12 @@ def today(
     )
     heading = "Today's calls" if as_of >= real_today else f"Calls as of {as_of}"
     return TodayView(
-        report, summary, heading, accounts is not None, ordered(overdue, operating)
+        report,
+        cut(report.items, CALLS_SHOWN, args),
+        summary,
+        heading,
+        accounts is not None,
+        ordered(overdue, operating),
     )
 
 
@@ -135,6 +174,7 @@ class AgingView(NamedTuple):
     report: aging.Aging
     currencies: list[str]  # operating first
     bars: dict[str, list[Bar]]
+    rows: dict[str, Cut]  # per currency, of its customers: the largest balances
 
 
 def aging_view(
@@ -142,6 +182,7 @@ def aging_view(
     as_of: datetime.date,
     accounts: set[str] | None,
     operating: Sequence[str],
+    args: dict[str, str],
 ) -> AgingView:
     report = aging.aging(index, as_of, accounts=accounts)
     currencies = ordered(
@@ -166,7 +207,16 @@ def aging_view(
             )
             for k, (label, amount) in enumerate(amounts)
         ]
-    return AgingView(report, currencies, bars)
+    rows = {}
+    for cur in currencies:
+        mine = [r for r in report.rows if cur in r.total or cur in r.unapplied]
+        rows[cur] = cut(
+            mine,
+            CUSTOMERS_SHOWN,
+            args,
+            largest=lambda r, cur=cur: abs(r.total.get(cur, ZERO)),
+        )
+    return AgingView(report, currencies, bars, rows)
 
 
 # -- Overdue --------------------------------------------------------------------
@@ -259,7 +309,8 @@ class InvoicesView(NamedTuple):
     customer: str | None
     bucket: str | None
     currency: str | None
-    totals: list[tuple[str, Decimal]]  # per currency, operating first
+    totals: list[tuple[str, Decimal, int]]  # per currency: open, count
+    shown: Cut  # of items
 
 
 def invoices_view(
@@ -281,8 +332,10 @@ def invoices_view(
         and (currency is None or i.currency == currency)
     ]
     totals: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
     for i in items:
         totals[i.currency] = totals.get(i.currency, ZERO) + i.open
+        counts[i.currency] = counts.get(i.currency, 0) + 1
     names = {a: c.name for a, c in index.customers.items()}
     return InvoicesView(
         items,
@@ -290,7 +343,8 @@ def invoices_view(
         account,
         bucket,
         currency,
-        [(cur, totals[cur]) for cur in ordered(totals, operating)],
+        [(cur, totals[cur], counts[cur]) for cur in ordered(totals, operating)],
+        cut(items, INVOICES_SHOWN, args),
     )
 
 
@@ -323,6 +377,23 @@ class MetricsView(NamedTuple):
     first: datetime.date  # the period's first day (the report's start is the eve)
     charts: list[Chart]
     months: int
+    rows: dict[str, Cut]  # per currency, of its customers: the largest sales
+
+
+def metrics_rows(report: metrics.Report, args: dict[str, str]) -> dict[str, Cut]:
+    """Each currency's customers; of many, those with the largest credit
+    sales and balances."""
+    rows = {}
+    for total in report.totals:
+        cur = total.currency
+        mine = [m for m in report.customers if m.currency == cur]
+        rows[cur] = cut(
+            mine,
+            CUSTOMERS_SHOWN,
+            args,
+            largest=lambda m: max(m.credit_sales, abs(m.ending_ar)),
+        )
+    return rows
 
 
 #: The chart's size in SVG units; it scales to the page's width.

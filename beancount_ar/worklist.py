@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -39,6 +40,8 @@ BROKEN_PROMISE = "broken-promise"
 PLAN_MISSED = "plan-missed"
 #: The reasons to call, most pressing first.
 REASONS = (BROKEN_PROMISE, PLAN_MISSED, FOLLOW_UP, ESCALATION)
+#: Invoices named in a reason before "and N more".
+NAMED = 3
 
 Money = dict[str, Decimal]
 
@@ -296,17 +299,8 @@ def _call(
             reasons.append(Reason(FOLLOW_UP, f"due {followup.due}{what}"))
     escalated = [late_ for late_ in late if late_.new]
     if escalated:
-        reasons.append(
-            Reason(
-                ESCALATION,
-                "; ".join(
-                    # "reached second notice": the level as words in a sentence
-                    f"{late_.item.label} reached {late_.level.replace('-', ' ')} "
-                    f"({_days(late_.item.days_overdue)} past due)"
-                    for late_ in escalated
-                ),
-            )
-        )
+        ranks = {name: k for k, (name, _) in enumerate(index.config.escalation)}
+        reasons.append(Reason(ESCALATION, _escalation_detail(escalated, ranks)))
     if not reasons:
         return None
 
@@ -360,3 +354,32 @@ def _waiting(
 
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
+
+
+def named(ids: Sequence[str], shown: int = NAMED) -> str:
+    """ "A, B, C and 5 more": a list that stays one line however long."""
+    if len(ids) <= shown:
+        return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else "".join(ids)
+    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
+
+
+def _escalation_detail(escalated: Sequence[Late], ranks: dict[str, int]) -> str:
+    """The invoices that reached a level, grouped by level, the highest first;
+    after the first, a group of more than two is counted, not named:
+    "INV-7, INV-9, INV-10 and 3 more reached final demand (61 to 75 days past
+    due); 4 invoices reached reminder (5 to 9 days past due)"."""
+    by_level: dict[str, list[Late]] = {}
+    for late_ in escalated:
+        by_level.setdefault(late_.level or "", []).append(late_)
+    parts = []
+    for level in sorted(by_level, key=lambda name: -ranks.get(name, -1)):
+        group = by_level[level]
+        days = sorted(late_.item.days_overdue for late_ in group)
+        span = (
+            _days(days[0]) if days[0] == days[-1] else f"{days[0]} to {days[-1]} days"
+        )
+        ids = [late_.item.label for late_ in group]
+        which = named(ids) if not parts or len(ids) <= 2 else f"{len(ids)} invoices"
+        # "reached second notice": the level as words in a sentence
+        parts.append(f"{which} reached {level.replace('-', ' ')} ({span} past due)")
+    return "; ".join(parts)

@@ -21,22 +21,11 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from beancount_ar.cli import cli
 
 EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 DEMO_DATE = "2026-11-26"
 SLUG = "northwind-design-print"
 
@@ -76,12 +65,8 @@ def fava_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    assert os.path.exists(CHROMIUM), "install Debian's chromium (see .ci/run)"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture

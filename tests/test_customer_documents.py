@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import pathlib
 import re
 import shutil
@@ -389,29 +388,6 @@ def render(gull, template: str, level: str | None = None, **extra) -> str:
     context = remind.context(led.index, item, AS_OF)
     context.update(extra)
     return documents.render(env, template, context)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists("/usr/bin/chromium"), "install Debian's chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def scroll_width(browser, html: str, width: int) -> int:

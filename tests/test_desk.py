@@ -54,6 +54,47 @@ def test_each_escalation_level_calls_for_its_person(days, level, ask_for, owner_
     assert [late.invoice.id for late in item.invoices] == ["INV-1"]
 
 
+def test_many_invoices_at_a_level_make_one_short_line():
+    # Six invoices of March have reached the reminder by April 10th; one of
+    # February the second notice.
+    invoices = "".join(
+        f"""
+2024-03-0{k} * "Acme Corp" "Job {k}" ^INV-M{k}
+  Assets:Receivable:Acme   100.00 USD
+  Income:Design
+"""
+        for k in range(1, 7)
+    )
+    led = load(
+        INVOICE.replace("2024-03-01", "2024-02-20").replace("^INV-1", "^INV-F"),
+        invoices,
+    )
+    (item,) = worklist(led.index, day("2024-04-10")).items
+    (reason,) = item.reasons
+    # The highest level's invoices named, the others counted.
+    assert reason.detail == (
+        "INV-F reached second notice (20 days past due); "
+        "6 invoices reached reminder (5 to 10 days past due)"
+    )
+
+
+def test_the_highest_level_names_three_invoices_and_counts_the_rest():
+    invoices = "".join(
+        f"""
+2024-02-0{k} * "Acme Corp" "Job {k}" ^INV-F{k}
+  Assets:Receivable:Acme   100.00 USD
+  Income:Design
+"""
+        for k in range(1, 6)
+    )
+    led = load(INVOICE.replace("^INV-1", "^INV-M"), invoices)
+    (item,) = worklist(led.index, day("2024-03-20")).items
+    assert item.reasons[0].detail == (
+        "INV-F1, INV-F2, INV-F3 and 1 more reached second notice "
+        "(15 to 18 days past due); INV-F5 reached reminder (14 days past due)"
+    )
+
+
 def test_nothing_to_call_within_the_grace_days():
     led = load(INVOICE)
     assert calls(led, after_due(4)) == []

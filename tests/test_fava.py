@@ -27,14 +27,8 @@ DEMO_DATE = "2026-11-26"
 GULL = "Assets:Receivable:GullRock"
 
 
-@pytest.fixture(autouse=True)
-def restore_index_keeping(monkeypatch):
-    """The extension tells the plugin to keep its indexes for the whole
-    process (right for a server); undo that for the other tests."""
-    from beancount_ar import plugin
-
-    monkeypatch.setattr(plugin, "_keeping", plugin._keeping)
-    monkeypatch.setattr(plugin, "_last", None)
+# The extension makes the plugin keep its indexes: undone after each test.
+pytestmark = pytest.mark.usefixtures("restore_index_keeping")
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from beancount import loader
 from click.testing import CliRunner
 from fava.application import create_app
 
-from beancount_ar import plugin
 from beancount_ar.cli import cli
 
 EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger"
@@ -32,10 +31,7 @@ BLANK = "\N{EN DASH}"  # an empty cell
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
-@pytest.fixture(autouse=True)
-def restore_index_keeping(monkeypatch):
-    monkeypatch.setattr(plugin, "_keeping", plugin._keeping)
-    monkeypatch.setattr(plugin, "_last", None)
+pytestmark = pytest.mark.usefixtures("restore_index_keeping")
 
 
 @pytest.fixture
@@ -483,3 +479,76 @@ def test_the_trend_chart_has_round_ticks_above_its_tallest_column():
     # Stacked from the bottom, current first, inside the drawing.
     assert [s[0] for s in column.segments] == ["current", "91+"]
     assert min(s[2] for s in column.segments) >= chart.ticks[-1][0]
+
+
+# -- Long views: a page a browser lays out fast, totals of everything -----------
+
+
+def many_customers(tmp_path: pathlib.Path, count: int) -> pathlib.Path:
+    """`count` customers, each with one invoice overdue in June; customer k
+    owes (k + 1) * 10.00 USD."""
+    lines = [SMALL]
+    for k in range(count):
+        lines.append(
+            f"2020-01-01 open Assets:Receivable:C{k:03d}\n"
+            f'  customer: "Customer {k:03d}"\n  terms: "Net 30"\n'
+            f'2026-04-{k % 28 + 1:02d} * "Customer {k:03d}" "Job" ^C-{k:03d}\n'
+            f"  Assets:Receivable:C{k:03d}   {(k + 1) * 10}.00 USD\n  Income:Sales\n"
+        )
+    return write(tmp_path / "main.beancount", "".join(lines))
+
+
+def show_all(html: str) -> str:
+    link = re.search(r'<a href="([^"]+)">Show all \d+', html)
+    return link.group(1).replace("&amp;", "&")
+
+
+def test_today_shows_the_50_most_pressing_calls_and_counts_them_all(tmp_path):
+    client = app_for(many_customers(tmp_path, 120))
+    page = "/small-books/extension/Collections/?time=2026-06-30"
+    html = content(client.get(page))
+    assert "<dt>Calls to make</dt><dd>120</dd>" in html
+    assert html.count('<td class="ar-first">') == 50
+    assert "50 of 120 calls shown: the most pressing first." in html
+    everything = content(client.get(show_all(html)))
+    assert everything.count('<td class="ar-first">') == 120
+    assert "Show all" not in everything
+
+
+def test_aging_of_many_customers_shows_the_largest_and_totals_all(tmp_path):
+    client = app_for(many_customers(tmp_path, 120))
+    html = content(
+        client.get("/small-books/extension/Collections/?view=aging&time=2026-06-30")
+    )
+    rows = re.findall(r'<tr data-account="Assets:Receivable:C(\d+)">', html)
+    assert len(rows) == 100
+    # The 100 largest balances (customers 20 to 119), in name order.
+    assert rows == [f"{k:03d}" for k in range(20, 120)]
+    total = re.search(r'<th class="num" data-bucket="total">([^<]+)</th>', html)
+    assert amount(total.group(1)) == Decimal(sum((k + 1) * 10 for k in range(120)))
+    assert (
+        "100 of 120 customers shown: the largest balances, the totals of all." in html
+    )
+    everything = content(client.get(show_all(html)))
+    assert len(re.findall(r'<tr data-account="Assets:Receivable:C', everything)) == 120
+
+
+def test_the_drill_down_and_a_customer_show_200_and_100_of_450(tmp_path):
+    client = app_for(many_overdue(tmp_path, 450))
+    base = "/small-books/extension/Collections/?time=2026-06-30"
+    html = content(client.get(base + "&view=invoices&currency=USD"))
+    assert len(re.findall(r'<tr><td class="ar-first">', html)) == 200
+    assert "Total USD (450 invoices)" in html
+    assert money_in(html[html.index("<tfoot>") :], "USD") == [
+        Decimal(sum(range(1, 451)))
+    ]
+    everything = content(client.get(show_all(html)))
+    assert len(re.findall(r'<tr><td class="ar-first">', everything)) == 450
+    quiet = content(
+        client.get(base + "&view=customer&customer=Assets:Receivable:Quiet")
+    )
+    table = quiet[quiet.index('<table class="ar-items') : quiet.index("</table>")]
+    assert table.count('<tr><td class="ar-first">') == 100
+    assert "100 of 450 open items shown: the oldest first" in quiet
+    # The promise form still offers every open invoice.
+    assert quiet.count("<option>Q-") == 450
