@@ -1,13 +1,17 @@
 // The Collections page's behaviour in the browser: what plain HTML cannot do.
 //
-// - After a refused form, focus goes to the first field marked invalid (its
-//   `autofocus` does the same when the page is loaded whole; Fava inserts
-//   pages it navigates to, where `autofocus` is not honoured).
+// - After a refused form, focus goes to the first field marked invalid, or
+//   to the message of a form refused as a whole (a field's `autofocus` does
+//   the same when the page is loaded whole; Fava inserts pages it navigates
+//   to, where `autofocus` is not honoured).
 // - Fava's sortable tables sort when a header is clicked; the headers hold
 //   buttons (so the keyboard reaches them), and `aria-sort` follows the order.
 
 function focusInvalid() {
-  const field = document.querySelector('.ar [aria-invalid="true"]');
+  // The field at fault, else the message of a form refused as a whole.
+  const field =
+    document.querySelector('.ar [aria-invalid="true"]') ??
+    document.querySelector(".ar .ar-error[tabindex]");
   if (field) {
     field.focus();
     field.scrollIntoView({ block: "center" });
@@ -36,9 +40,39 @@ function watchSorting() {
   }
 }
 
+// The statement is laid out for paper; on a narrow screen its preview is
+// drawn at the width it needs and scaled down to fit, as a page would be.
+const STATEMENT_WIDTH = 720;
+const STATEMENT_HEIGHT = 512;
+
+function fitPreviews() {
+  for (const box of document.querySelectorAll(".ar-preview")) {
+    const frame = box.querySelector("iframe");
+    const scale = Math.min(1, box.clientWidth / STATEMENT_WIDTH);
+    if (scale < 1) {
+      frame.style.width = `${STATEMENT_WIDTH}px`;
+      frame.style.height = `${STATEMENT_HEIGHT / scale}px`;
+      frame.style.transform = `scale(${scale})`;
+      frame.style.transformOrigin = "0 0";
+      box.style.height = `${STATEMENT_HEIGHT}px`;
+      box.style.overflow = "hidden";
+    } else {
+      frame.removeAttribute("style");
+      box.removeAttribute("style");
+    }
+  }
+}
+
+let fitting = false;
+
 export default {
   onExtensionPageLoad() {
     focusInvalid();
     watchSorting();
+    fitPreviews();
+    if (!fitting) {
+      fitting = true;
+      window.addEventListener("resize", fitPreviews);
+    }
   },
 };

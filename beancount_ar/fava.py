@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from beancount.core import data
+from fava.beans.funcs import hash_entry
 from fava.context import g
 from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase, extension_endpoint
@@ -88,13 +89,17 @@ MIN_PERIOD = 27
 EARLIEST, LATEST = dates.EARLIEST, dates.LATEST
 MAX_METRICS_DAYS = 3650
 TREND_MONTHS = 12
-FORMS = ("note", "followup", "promise", "contact")
+#: The forms: what each logs, as the timeline names it, and where its
+#: result shows (a new contact in the contacts, the rest in the timeline).
+FORMS = {
+    "note": ("note", "ar-timeline"),
+    "followup": ("follow-up", "ar-timeline"),
+    "promise": ("promise", "ar-timeline"),
+    "contact": ("contact", "ar-contacts"),
+}
 #: Fava's own query arguments: `url_for` carries them into every link.
 FAVA_ARGS = ("time", "account", "filter", "conversion", "interval")
 VIEWS_KEPT = 32  # views remembered per load, the most recently used
-#: Where a form's result shows: a new contact in the contacts, the rest in
-#: the timeline.
-FORM_IDS = {"contact": "ar-contacts"}
 
 
 class Options(NamedTuple):
@@ -137,6 +142,7 @@ class Page(NamedTuple):
     as_of: datetime.date
     as_of_from: str  # "the time filter" or "today"
     filtered: bool  # customers narrowed by Fava's filters
+    no_match: bool  # ... to none at all
     problems: list[str]  # engine errors not already among Fava's
     data: Any
     form: dict[str, Any]  # values and errors of a refused form
@@ -294,15 +300,16 @@ class Collections(FavaExtensionBase):
                 f"the {view} view failed ({exc.__class__.__name__}: {exc}); "
                 "please report this"
             )
-            return Page("error", as_of, source, accounts is not None, problems,
-                        None, form or {})  # fmt: skip
+            return Page("error", as_of, source, accounts is not None,
+                        accounts == set(), problems, None, form or {})  # fmt: skip
         if content is None:  # an unknown customer
             problems.append(f"no customer {args.get('customer', '')!r}")
             if form:
                 problems.append(f"nothing written: {form['error']}")
             view, content = "today", self._today(loaded, as_of, accounts, args)
         filtered = accounts is not None
-        return Page(view, as_of, source, filtered, problems, content, form or {})
+        return Page(view, as_of, source, filtered, accounts == set(), problems,
+                    content, form or {})  # fmt: skip
 
     def _operating(self, loaded: ledger_lib.Ledger) -> list[str]:
         return list(loaded.options.get("operating_currency", []))
@@ -473,17 +480,35 @@ class Collections(FavaExtensionBase):
             download_name=render_invoice.filename(found),
         )
 
-    def journal_link(self, invoice_id: str) -> str:
-        """Fava's journal of the invoice's link: the invoice and its payments."""
+    def journal_link(self, invoice: Any) -> str:
+        """Where an invoice's number leads: Fava's journal of its link (the
+        invoice and every payment carrying the link), else of its `invoice:`
+        metadata, else the invoice's own entry in Fava's context view (an
+        id the plugin made up, or a second use of an id)."""
+        entry = invoice.entry
+        if invoice.id in (entry.links or ()):
+            wanted = "^" + invoice.id
+        elif entry.meta.get("invoice") == invoice.id:
+            wanted = f'invoice:"^{re.escape(invoice.id)}$"'
+        else:
+            return f"#context-{self.entry_hash(entry)}"
         # Neither the time nor the account filter of this page: the journal
         # shows the whole life of the invoice, however old.
         return url_for(
             "report",
             report_name="journal",
-            filter="^" + invoice_id,
+            filter=wanted,
             time=None,  # type: ignore[arg-type]
             account=None,  # type: ignore[arg-type]
         )
+
+    def logged(self) -> tuple[str, str] | None:
+        """What the page's form just logged, as (name, anchor), if it did."""
+        return FORMS.get(request.args.get("logged", ""))
+
+    def entry_hash(self, entry: data.Directive) -> str:
+        """The id of an entry in Fava's context view (`#context-…`)."""
+        return hash_entry(entry)
 
     def first_items(self, view: customer.View) -> fava_views.Cut:
         """A customer's open items, the oldest first; of very many, a page."""
@@ -497,8 +522,11 @@ class Collections(FavaExtensionBase):
         return fava_views.level_name(level)
 
     def promise_default(self, view: customer.View) -> str:
-        """What a new promise proposes: the customer's overdue in its main
-        currency, "8815.00 USD"."""
+        """What a new promise proposes: what the customer has overdue in its
+        first currency (the operating ones first), "8815.00 USD"; nothing
+        under Fava's --incognito, which must not show amounts."""
+        if current_app.config.get("INCOGNITO"):
+            return ""
         overdue: dict[str, Decimal] = {}
         for o in view.overdue:
             if o.dispute is None and o.item.collectible:
@@ -506,8 +534,14 @@ class Collections(FavaExtensionBase):
                 overdue[cur] = overdue.get(cur, Decimal(0)) + o.item.open
         if not overdue:
             return ""
-        cur, number = max(overdue.items(), key=lambda kv: kv[1])
-        return f"{self._ledger().index.amounts.plain(number, cur)} {cur}"
+        loaded = self._ledger()
+        cur = fava_views.ordered(overdue.keys(), self._operating(loaded))[0]
+        return f"{loaded.index.amounts.plain(overdue[cur], cur)} {cur}"
+
+    def in_order(self, amounts: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+        """Amounts per currency, the operating currencies first."""
+        order = fava_views.ordered(amounts.keys(), self._operating(self._ledger()))
+        return [(cur, amounts[cur]) for cur in order]
 
     def has_document(self, invoice: Any) -> bool:
         """Whether the ledger holds the invoice's own document."""
@@ -552,7 +586,7 @@ class Collections(FavaExtensionBase):
         target = self.url(
             view="customer", customer=account, logged=kind, logged_date=text[:10]
         )
-        return redirect(target + f"#{FORM_IDS.get(kind, 'ar-timeline')}", code=303)
+        return redirect(target + f"#{FORMS[kind][1]}", code=303)
 
     def _refused(self, kind: str, form: dict[str, str], field: str, message: str):
         """The customer page again, the form filled in and the error beside it."""

@@ -33,9 +33,7 @@ PAGE_SIZE = 200
 #: at any size of ledger (the totals are always of everything).
 CALLS_SHOWN = 50  # Today: the most pressing calls
 CUSTOMERS_SHOWN = 100  # the aging and the metrics, per currency: the largest
-INVOICES_SHOWN = 200  # the drill-down
 ITEMS_SHOWN = 100  # a customer's open items
-SORTS = ("days", "invoice", "customer", "open", "level")
 #: The aging buckets' colours, from current to the oldest: a sequential
 #: scale, light to dark, that reads in light and dark colour schemes.
 SCALE = ("#9ecae1", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603", "#7f2704")
@@ -61,7 +59,6 @@ class Cut(NamedTuple):
 
     rows: list[Any]
     count: int  # of all the rows
-    limit: int  # how many are shown when cut
 
     @property
     def cut(self) -> bool:
@@ -77,11 +74,11 @@ def cut(
     """The first `limit` rows (or, with `largest`, the `limit` largest by it,
     in their order), unless `all=1` asks for all of them."""
     if args.get("all") == "1" or len(rows) <= limit:
-        return Cut(list(rows), len(rows), limit)
+        return Cut(list(rows), len(rows))
     if largest is None:
-        return Cut(list(rows[:limit]), len(rows), limit)
+        return Cut(list(rows[:limit]), len(rows))
     kept = {id(r) for r in sorted(rows, key=largest, reverse=True)[:limit]}
-    return Cut([r for r in rows if id(r) in kept], len(rows), limit)
+    return Cut([r for r in rows if id(r) in kept], len(rows))
 
 
 # -- Today --------------------------------------------------------------------
@@ -91,7 +88,7 @@ class Summary(NamedTuple):
     calls: int
     overdue: list[tuple[str, Decimal]]  # per currency, operating first
     promises_due: int  # promises to pay due on the day, still pending
-    promises_broken: int  # calls about a broken promise
+    promises_broken: int  # customers to call about a broken promise
     disputes: int
     on_hold: int  # customers on credit hold
 
@@ -100,9 +97,7 @@ class TodayView(NamedTuple):
     report: worklist_lib.Worklist
     calls: Cut  # of report.items: the most pressing first
     summary: Summary
-    heading: str  # "Today's calls" or "Calls as of 2026-11-20"
-    filtered: bool  # Fava's filters narrow the customers
-    currencies: list[str]  # of the overdue totals, operating first
+    today: bool  # as of today ("Today's calls"), else of another day
 
 
 def today(
@@ -120,15 +115,13 @@ def today(
             disputes=[d for d in report.disputes if d.account in accounts],
             tasks=[t for t in report.tasks if t.account in accounts],
         )
+    # Everything overdue, as the Overdue view counts it, not only the calls.
     overdue: dict[str, Decimal] = {}
-    for item in report.items:
-        for cur, number in item.overdue.items():
-            overdue[cur] = overdue.get(cur, ZERO) + number
-    customers = (
-        accounts
-        if accounts is not None
-        else {i.invoice.account for i in aging.open_items(index, as_of)}
-    )
+    items = aging.open_items(index, as_of, accounts=accounts)
+    for i in items:
+        if i.days_overdue > 0 and i.collectible:
+            overdue[i.currency] = overdue.get(i.currency, ZERO) + i.open
+    customers = accounts if accounts is not None else {i.invoice.account for i in items}
     promises_due = sum(
         1
         for account in customers
@@ -147,14 +140,11 @@ def today(
             1 for account in customers if status.hold_for(index, account, as_of).on
         ),
     )
-    heading = "Today's calls" if as_of >= real_today else f"Calls as of {as_of}"
     return TodayView(
         report,
         cut(report.items, CALLS_SHOWN, args),
         summary,
-        heading,
-        accounts is not None,
-        ordered(overdue, operating),
+        as_of == real_today,
     )
 
 
@@ -222,18 +212,59 @@ def aging_view(
 # -- Overdue --------------------------------------------------------------------
 
 
-class OverdueView(NamedTuple):
-    items: list[aging.OverdueItem]  # this page
-    count: int  # after the filters, in this currency
-    totals: list[tuple[str, int, Decimal]]  # (currency, count, open), operating first
-    currency: str | None
+class Pager(NamedTuple):
+    """One page of a list sorted on the server."""
+
     page: int
     pages: int
+    count: int  # rows on all the pages
     sort: str
     descending: bool
+    here: dict[str, str]  # the view's own arguments, for its links
+
+    def first_dir(self, key: str) -> str:
+        """The order a column sorts in at its first click."""
+        return "desc" if key in DESCENDING_FIRST else "asc"
+
+
+#: Columns whose first sort is the largest first.
+DESCENDING_FIRST = ("days", "open")
+
+
+def paged(
+    rows: Sequence[Any],
+    args: Mapping[str, str],
+    keys: Mapping[str, Callable[[Any], Any]],
+    default: str,
+    here: dict[str, str],
+) -> tuple[list[Any], Pager]:
+    """Sort `rows` as the arguments ask (else by `default`) and cut the page
+    asked for; unknown values fall back rather than fail."""
+    sort = args.get("sort", "")
+    sort = sort if sort in keys else default
+    first = "desc" if sort in DESCENDING_FIRST else "asc"
+    wanted = args.get("dir", first)
+    descending = (wanted if wanted in ("asc", "desc") else first) == "desc"
+    ordered_rows = sorted(rows, key=keys[sort], reverse=descending)
+    pages = max(1, -(-len(ordered_rows) // PAGE_SIZE))
+    try:
+        page = min(max(int(args.get("page", "1")), 1), pages)
+    except ValueError:
+        page = 1
+    here = {k: v for k, v in here.items() if v}
+    chunk = ordered_rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return chunk, Pager(page, pages, len(ordered_rows), sort, descending, here)
+
+
+class OverdueView(NamedTuple):
+    items: list[aging.OverdueItem]  # this page
+    pager: Pager
+    totals: list[tuple[str, int, Decimal]]  # (currency, count, open), operating first
+    currency: str | None
     customer: str  # the customer filter as typed
     level: str  # the level filter ("" for all)
     levels: list[str]  # the levels to choose from
+    reach: dict[str, tuple[Any, str | None]]  # account -> (contact, email)
 
 
 def overdue_view(
@@ -241,11 +272,13 @@ def overdue_view(
     as_of: datetime.date,
     accounts: set[str] | None,
     operating: Sequence[str],
-    args: dict[str, str],
+    args: Mapping[str, str],
 ) -> OverdueView:
     everything = aging.overdue(index, as_of, accounts=accounts)
+    levels = [name for name, _ in index.config.escalation]
     wanted = args.get("q", "").strip().casefold()
     level = args.get("level", "")
+    level = level if level in levels else ""
     chosen = [
         o
         for o in everything
@@ -262,55 +295,79 @@ def overdue_view(
     currency = args.get("currency") if args.get("currency") in counts else None
     currency = currency or (currencies[0] if currencies else None)
     rows = [o for o in chosen if o.item.currency == currency]
-    sort = args.get("sort") if args.get("sort") in SORTS else "days"
-    descending = (
-        args.get("dir", "desc" if sort in ("days", "open") else "asc") == "desc"
-    )
-    rows.sort(key=_sort_key(sort), reverse=descending)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    try:
-        page = min(max(int(args.get("page", "1")), 1), pages)
-    except ValueError:
-        page = 1
-    levels = [name for name, _ in index.config.escalation]
-    return OverdueView(
-        rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        len(rows),
-        totals,
-        currency,
-        page,
-        pages,
-        sort,
-        descending,
-        args.get("q", ""),
-        level,
-        levels,
-    )
-
-
-def _sort_key(sort: str) -> Any:
-    order = {name: k for k, name in enumerate(LEVEL_NAMES)}
+    rank = {name: k for k, name in enumerate(levels)}
     keys = {
         "days": lambda o: (o.item.days_overdue, o.item.open),
         "invoice": lambda o: (o.item.invoice.id, o.item.memo),
         "customer": lambda o: (o.customer.casefold(), -o.item.days_overdue),
         "open": lambda o: (o.item.open, o.item.days_overdue),
-        "level": lambda o: (order.get(o.level or "", -1), o.item.days_overdue),
+        "level": lambda o: (rank.get(o.level or "", -1), o.item.days_overdue),
     }
-    return keys[sort]
+    here = {"view": "overdue", "currency": currency or "", "q": args.get("q", ""),
+            "level": level}  # fmt: skip
+    page, pager = paged(rows, args, keys, "days", here)
+    return OverdueView(
+        page,
+        pager,
+        totals,
+        currency,
+        args.get("q", ""),
+        level,
+        levels,
+        reach(index, _highest_levels(page, rank), as_of),
+    )
+
+
+def _highest_levels(
+    rows: Sequence[aging.OverdueItem], rank: Mapping[str, int]
+) -> dict[str, str | None]:
+    """Each customer's highest level among the rows: whom to ask for."""
+    result: dict[str, str | None] = {}
+    for o in rows:
+        account = o.item.invoice.account
+        known = result.get(account)
+        if account not in result or rank.get(o.level or "", -1) > rank.get(
+            known or "", -1
+        ):
+            result[account] = o.level
+    return result
+
+
+def reach(
+    index: Index, levels: Mapping[str, str | None], as_of: datetime.date
+) -> dict[str, tuple[Any, str | None]]:
+    """Whom to call at each customer, for its level, and where to write."""
+    result = {}
+    for account, level in levels.items():
+        contact = status.contact_for(index, account, level, as_of)
+        customer = index.customers.get(account)
+        email = contact.email if contact and contact.email else None
+        result[account] = (contact, email or (customer.email if customer else None))
+    return result
 
 
 # -- The drill-down -------------------------------------------------------------
 
 
+class Total(NamedTuple):
+    """A currency's line under the drill-down."""
+
+    currency: str
+    count: int  # open invoices
+    open: Decimal  # of the invoices
+    unapplied: Decimal  # unapplied credits (positive: what they lower)
+    balance: Decimal  # open - unapplied: the aging's amount
+
+
 class InvoicesView(NamedTuple):
-    items: list[aging.OpenItem]
     names: dict[str, str]
     customer: str | None
     bucket: str | None
     currency: str | None
-    totals: list[tuple[str, Decimal, int]]  # per currency: open, count
-    shown: Cut  # of items
+    totals: list[Total]  # operating first
+    items: list[aging.OpenItem]  # this page
+    pager: Pager
+    credits: list[aging.UnappliedCredit]  # without a bucket: they are in the total
 
 
 def invoices_view(
@@ -318,7 +375,7 @@ def invoices_view(
     as_of: datetime.date,
     accounts: set[str] | None,
     operating: Sequence[str],
-    args: dict[str, str],
+    args: Mapping[str, str],
 ) -> InvoicesView:
     account = args.get("customer") or None
     bucket = args.get("bucket") or None
@@ -331,21 +388,47 @@ def invoices_view(
         if (bucket is None or i.bucket == bucket)
         and (currency is None or i.currency == currency)
     ]
-    totals: dict[str, Decimal] = {}
-    counts: dict[str, int] = {}
-    for i in items:
-        totals[i.currency] = totals.get(i.currency, ZERO) + i.open
-        counts[i.currency] = counts.get(i.currency, 0) + 1
-    names = {a: c.name for a, c in index.customers.items()}
-    return InvoicesView(
-        items,
-        names,
-        account,
-        bucket,
-        currency,
-        [(cur, totals[cur], counts[cur]) for cur in ordered(totals, operating)],
-        cut(items, INVOICES_SHOWN, args),
+    # A bucket holds invoices only; a customer's or a currency's total (the
+    # aging's Total column) is also lowered by the unapplied credits.
+    credits = (
+        []
+        if bucket is not None
+        else [
+            c
+            for c in aging.unapplied_credits(index, as_of, accounts)
+            if currency is None or c.currency == currency
+        ]
     )
+    opened: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    lowered: dict[str, Decimal] = {}
+    for i in items:
+        opened[i.currency] = opened.get(i.currency, ZERO) + i.open
+        counts[i.currency] = counts.get(i.currency, 0) + 1
+    for c in credits:
+        lowered[c.currency] = lowered.get(c.currency, ZERO) + c.remaining
+    totals = [
+        Total(
+            cur,
+            counts.get(cur, 0),
+            opened.get(cur, ZERO),
+            lowered.get(cur, ZERO),
+            opened.get(cur, ZERO) - lowered.get(cur, ZERO),
+        )
+        for cur in ordered(opened.keys() | lowered.keys(), operating)
+    ]
+    names = {a: c.name for a, c in index.customers.items()}
+    keys = {
+        "days": lambda i: (i.days_overdue, i.open),
+        "invoice": lambda i: (i.invoice.id, i.memo),
+        "customer": lambda i: (names.get(i.invoice.account, "").casefold(), i.date),
+        "date": lambda i: (i.date, i.invoice.seq),
+        "open": lambda i: (i.currency, i.open),
+    }
+    here = {"view": "invoices", "customer": account or "", "bucket": bucket or "",
+            "currency": currency or ""}  # fmt: skip
+    page, pager = paged(items, args, keys, "days", here)
+    return InvoicesView(names, account, bucket, currency, totals, page, pager, credits)
 
 
 # -- Metrics and the aging trend ----------------------------------------------
@@ -370,6 +453,9 @@ class Chart(NamedTuple):
     height: int
     top: Decimal  # the largest total rounded up: the chart's scale
     ticks: list[tuple[float, str]]  # y and the amount it marks, "20,000"
+    left: int  # where the drawing starts, right of the axis labels
+    step: float  # a column's width
+    bar: float  # a bar's width (a column less the gap between bars)
 
 
 class MetricsView(NamedTuple):
@@ -396,8 +482,9 @@ def metrics_rows(report: metrics.Report, args: dict[str, str]) -> dict[str, Cut]
     return rows
 
 
-#: The chart's size in SVG units; it scales to the page's width.
-WIDTH, HEIGHT, LEFT, BOTTOM = 720, 260, 70, 24
+#: The chart's size in SVG units (it scales to the page's width), the room
+#: for the axis labels on the left and the months below, the gap between bars.
+WIDTH, HEIGHT, LEFT, BOTTOM, GAP = 720, 260, 70, 24, 8
 
 
 def nice_step(rough: Decimal) -> Decimal:
@@ -453,6 +540,6 @@ def charts(
         ]
         result.append(
             Chart(cur, list(zip(labels, colours, strict=True)), columns, WIDTH,
-                  HEIGHT, top, ticks)
+                  HEIGHT, top, ticks, LEFT, step, step - GAP)
         )  # fmt: skip
     return result

@@ -229,6 +229,20 @@ def test_every_view_fits_a_phone(fava_server, browser, shots, view):
         # The first call's phone button is on the first screen.
         call = card.get_by_role("link", name=re.compile(r"^Call \+"))
         expect(call).to_be_in_viewport()
+    if view == "customer":
+        # The statement preview is drawn at its paper width and scaled to fit.
+        preview = page.locator(".ar-preview")
+        preview.scroll_into_view_if_needed()
+        frame = page.locator(".ar-preview iframe")
+        expect(frame).to_have_attribute("style", re.compile(r"scale\("))
+        assert preview.bounding_box()["width"] <= 390 - 2 * 16
+        inner = page.frames[-1]
+        inner.wait_for_load_state()
+        assert inner.evaluate("document.documentElement.scrollWidth") <= 720
+    if view in ("overdue", "invoices"):
+        # Sorting without the hidden headers: a bar of links, none hidden.
+        expect(page.locator(".ar-sortbar")).to_be_visible()
+        assert page.locator(".ar-cards thead a").first.is_hidden()
     page.screenshot(path=shots / f"phone-{view}.png", full_page=True)
     context.close()
 

@@ -42,7 +42,7 @@ def books(tmp_path: pathlib.Path) -> pathlib.Path:
 
 
 def app_for(main: pathlib.Path):
-    app = create_app([str(main.resolve())], load=True)
+    app = create_app([str(main.resolve())], load=True, poll_watcher=True)
     app.testing = True
     return app.test_client()
 
@@ -120,10 +120,15 @@ def test_the_summary_strip_adds_up_the_calls(client):
     table = html[html.index('<table class="ar-worklist') : html.index("</table>")]
     calls = table.count('<td class="ar-first">')
     assert f"<dt>Calls to make</dt><dd>{calls}</dd>" in strip
-    # The overdue total is the sum of the rows' overdue, per currency.
+    # The overdue total is all that is overdue, as the Overdue view counts
+    # it, not only the calls' (some overdue customers need no call today).
     overdue = re.findall(r'data-label="Overdue">(.*?)</td>', table)
     usd = [n for cell in overdue for n in money_in(cell, "USD")]
-    assert money_in(strip, "USD") == [sum(usd)]
+    tab = content(client.get(PAGE + f"?view=overdue&time={DEMO}"))
+    tab = tab[tab.index('<dl class="ar-summary">') : tab.index("</dl>")]
+    assert money_in(strip, "USD") == money_in(tab, "USD") == [Decimal("26653.00")]
+    assert money_in(strip, "EUR") == money_in(tab, "EUR") == [Decimal("3400.00")]
+    assert sum(usd) < Decimal("26653.00")
     assert "<dt>Disputes</dt><dd>1</dd>" in strip
     assert "<dt>On credit hold</dt><dd>3</dd>" in strip
     # The operating currency first when there are several.
@@ -136,9 +141,12 @@ def test_the_summary_strip_adds_up_the_calls(client):
 def test_a_promise_due_on_the_day_is_counted(client):
     # Gull Rock promised 1,000.00 by 2026-11-30.
     html = content(client.get(PAGE + "?time=2026-11-30"))
-    assert "<dt>Promises due today</dt><dd>1</dd>" in html
+    assert re.search(r"<dt>Promises due (today|on 2026-11-30)</dt><dd>1</dd>", html)
     html = content(client.get(PAGE + "?time=2026-11-29"))
-    assert "<dt>Promises due today</dt><dd>0</dd>" in html
+    assert "<dt>Promises due on 2026-11-29</dt><dd>0</dd>" in html
+    # A day after today is not "today" either.
+    later = content(client.get(PAGE + "?time=9998-12-31"))
+    assert "Calls as of 9998-12-31" in later and "Today&#39;s calls" not in later
 
 
 def test_a_customer_without_a_contact_says_so_and_links_to_add_one(tmp_path):
@@ -162,6 +170,14 @@ def test_the_empty_today_tells_a_filter_from_nothing_to_chase(client, tmp_path):
     )
     assert "No customer matches the filter." in narrowed
     assert "Nothing to chase" not in narrowed
+    # A customer the filter keeps, with nothing to chase, is not "no match".
+    harbor = content(
+        client.get(PAGE + f"?time={DEMO}&account=Assets:Receivable:HarborLight")
+    )
+    assert "Nothing to chase on 2026-11-26 among the customers of the filter." in harbor
+    for view in ("aging", "overdue", "metrics"):
+        html = content(client.get(PAGE + f"?view={view}&time={DEMO}&account=Nope:X"))
+        assert "No customer matches the filter." in html, view
     main = write(tmp_path / "main.beancount", SMALL)
     quiet = content(
         app_for(main).get("/small-books/extension/Collections/?time=2026-06-30")
@@ -527,28 +543,161 @@ def test_aging_of_many_customers_shows_the_largest_and_totals_all(tmp_path):
     total = re.search(r'<th class="num" data-bucket="total">([^<]+)</th>', html)
     assert amount(total.group(1)) == Decimal(sum((k + 1) * 10 for k in range(120)))
     assert (
-        "100 of 120 customers shown: the largest balances, the totals of all." in html
+        "100 of 120 customers shown: the largest balances; the totals are of all, "
+        "a sort orders those shown." in html
     )
     everything = content(client.get(show_all(html)))
     assert len(re.findall(r'<tr data-account="Assets:Receivable:C', everything)) == 120
 
 
-def test_the_drill_down_and_a_customer_show_200_and_100_of_450(tmp_path):
+def test_the_drill_down_pages_by_200_and_sorts_them_all(tmp_path):
     client = app_for(many_overdue(tmp_path, 450))
     base = "/small-books/extension/Collections/?time=2026-06-30"
     html = content(client.get(base + "&view=invoices&currency=USD"))
     assert len(re.findall(r'<tr><td class="ar-first">', html)) == 200
+    assert "Page 1 of 3 (450 invoices)" in html
     assert "Total USD (450 invoices)" in html
     assert money_in(html[html.index("<tfoot>") :], "USD") == [
         Decimal(sum(range(1, 451)))
     ]
-    everything = content(client.get(show_all(html)))
-    assert len(re.findall(r'<tr><td class="ar-first">', everything)) == 450
+    # Sorting by the open amount sorts all 450, not the page: the largest
+    # invoice (450.00, Q-0449) comes first.
+    link = re.search(r'<a href="([^"]*sort=open[^"]*)">Open', html).group(1)
+    largest = content(client.get(link.replace("&amp;", "&")))
+    first = re.search(r'<tr><td class="ar-first"><a [^>]*>([^<]+)</a>', largest)
+    assert first.group(1) == "Q-0449"
+    assert 'aria-sort="descending"' in largest
+    last = content(client.get(base + "&view=invoices&currency=USD&page=3"))
+    assert len(re.findall(r'<tr><td class="ar-first">', last)) == 50
+
+
+def test_a_customer_with_450_open_items_shows_100_and_offers_all(tmp_path):
+    client = app_for(many_overdue(tmp_path, 450))
+    base = "/small-books/extension/Collections/?time=2026-06-30"
     quiet = content(
         client.get(base + "&view=customer&customer=Assets:Receivable:Quiet")
     )
     table = quiet[quiet.index('<table class="ar-items') : quiet.index("</table>")]
     assert table.count('<tr><td class="ar-first">') == 100
     assert "100 of 450 open items shown: the oldest first" in quiet
-    # The promise form still offers every open invoice.
+    everything = content(client.get(show_all(quiet)))
+    table = everything[everything.index('<table class="ar-items') :]
+    assert table[: table.index("</table>")].count('<tr><td class="ar-first">') == 450
+    # The promise form offers every open invoice either way.
     assert quiet.count("<option>Q-") == 450
+
+
+def test_every_invoice_number_leads_to_its_entries_however_it_got_its_id(tmp_path):
+    main = write(
+        tmp_path / "main.beancount",
+        SMALL + '2026-01-05 * "Quiet Corp" "By link" ^L-1\n'
+        "  Assets:Receivable:Quiet   100.00 USD\n  Income:Sales\n"
+        '2026-01-06 * "Quiet Corp" "By metadata"\n  invoice: "M.1"\n'
+        "  Assets:Receivable:Quiet   200.00 USD\n  Income:Sales\n"
+        '2026-01-07 * "Quiet Corp" "No id at all"\n'
+        "  Assets:Receivable:Quiet   300.00 USD\n  Income:Sales\n",
+    )
+    client = app_for(main)
+    html = content(
+        client.get("/small-books/extension/Collections/?view=overdue&time=2026-06-30")
+    )
+    links = dict(
+        (label, href.replace("&amp;", "&"))
+        for href, label in re.findall(
+            r'<a href="([^"]+)" title="The invoice[^>]*>([^<]+)</a>', html
+        )
+    )
+    assert links["L-1"] == "/small-books/journal/?filter=%5EL-1"
+    by_meta = links["M.1"]
+    assert by_meta.startswith("/small-books/journal/?filter=")
+    (generated,) = [k for k in links if k not in ("L-1", "M.1")]
+    assert links[generated].startswith("#context-")
+    # Fava's journal with that filter holds the invoice.
+    query = by_meta.split("?", 1)[1]
+    rows = client.get(
+        f"/small-books/api/journal_page?page=1&order=desc&{query}"
+    ).get_json()["data"]["journal"]
+    assert "By metadata" in rows and "By link" not in rows
+
+
+def test_a_total_with_unapplied_credits_drills_down_to_them(client):
+    aging = content(client.get(PAGE + f"?view=aging&time={DEMO}"))
+    cell = re.search(
+        r'<tr data-account="Assets:Receivable:MunjoyHillBooks">.*?'
+        r'data-bucket="total"><a href="([^"]+)">([^<]+)</a>',
+        aging,
+        re.S,
+    )
+    assert cell.group(2) == "-1,000.00"
+    html = content(client.get(cell.group(1).replace("&amp;", "&")))
+    foot = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    assert "Unapplied credits USD" in foot
+    assert money_in(foot, "USD")[-1] == Decimal("-1000.00")  # the balance
+    credits = html[html.index("<h3>Unapplied credits</h3>") :]
+    assert money_in(credits, "USD") == [Decimal("-1000.00")]
+    assert 'href="#context-' in credits
+    # The whole USD total agrees with the aging's too.
+    every = content(client.get(PAGE + f"?view=invoices&currency=USD&time={DEMO}"))
+    foot = every[every.index("<tfoot>") : every.index("</tfoot>")]
+    assert money_in(foot, "USD")[-1] == Decimal("51403.61")
+
+
+def test_overdue_cards_carry_the_call_and_email_buttons(client):
+    html = content(client.get(PAGE + f"?view=overdue&time={DEMO}&q=gull"))
+    first = html[html.index('<td class="ar-first">') :]
+    first = first[: first.index("</td>")]
+    # Gull Rock is at the agency level: the owner is asked for.
+    assert 'href="tel:+12075550163"' in first
+    assert 'href="mailto:dave@gullrockbrewing.example"' in first
+
+
+def test_overdue_links_keep_the_currency_the_filter_and_the_order(client):
+    base = PAGE + f"?view=overdue&time={DEMO}"
+    html = content(client.get(base + "&currency=EUR"))
+    # The filter form keeps the currency tab and the order.
+    form = html[html.index('<form class="ar-filters"') : html.index("</form>")]
+    assert '<input type="hidden" name="currency" value="EUR">' in form
+    assert '<input type="hidden" name="sort" value="days">' in form
+    assert 'aria-current="true">EUR (1)</a>' in html
+    assert html.count('aria-current="page"') == 1  # the Overdue tab alone
+    # A first click on a text column sorts A to Z; on an amount, largest first.
+    assert re.search(r'href="[^"]*sort=customer&amp;dir=asc"', html)
+    assert re.search(r'href="[^"]*sort=open&amp;dir=desc"', html)
+    # Nonsense in the address falls back to the defaults.
+    odd = content(client.get(base + "&level=bogus&sort=x&dir=y&page=abc&currency=XYZ"))
+    assert len(overdue_rows(odd)) == 12
+    # "all" levels is chosen: no other option is.
+    assert "selected>" not in odd[odd.index('id="ar-level"') : odd.index("</select>")]
+
+
+def test_a_phone_gets_a_sort_bar_instead_of_hidden_headers(client):
+    html = content(client.get(PAGE + f"?view=overdue&time={DEMO}"))
+    bar = html[html.index('<nav class="ar-sortbar"') :]
+    bar = bar[: bar.index("</nav>")]
+    assert re.findall(r"<a [^>]*>([A-Z][a-z]+)", bar) == [
+        "Customer", "Open", "Level", "Days", "Invoice"
+    ]  # fmt: skip
+    assert 'aria-current="true">Days' in bar
+
+
+def test_a_write_that_fails_is_said_beside_its_form_and_takes_the_focus(client, books):
+    # The collections file is read-only: the writer refuses, nothing changes.
+    collections = books / "collections.beancount"
+    before = collections.read_bytes()
+    collections.chmod(0o444)
+    try:
+        response = post(client, {"kind": "contact", "customer": GULL,
+                                 "name": "Rita Moreau"})  # fmt: skip
+    finally:
+        collections.chmod(0o644)
+    assert response.status_code == 400
+    html = content(response)
+    form = html[html.index('id="ar-add-contact"') :]
+    form = form[: form.index("</form>")]
+    message = re.search(
+        r'<p class="ar-error ar-error-form" role="alert" tabindex="-1">(.*?)</p>', form
+    )
+    assert "read-only" in message.group(1)
+    assert 'aria-invalid="true"' not in html  # no field is at fault
+    assert 'value="Rita Moreau"' in form  # what was typed stays
+    assert collections.read_bytes() == before
