@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from beancount.core import account, data
@@ -86,6 +87,12 @@ class Config:
     # the statement is attached
     sender_name: str | None = None  # who signs the reminders
     sender_role: str | None = None
+    courtesy_days: int | None = None  # a friendly note this many days before
+    # an invoice is due; None: no courtesy reminders
+    statement_day: int = 1  # the monthly statement run's day (a customer's
+    # `statement-day:` wins); the last day in shorter months
+    collectability: tuple[tuple[str, Decimal], ...] = ()  # the forecast's share
+    # expected of each bucket, overriding its defaults: (("91+", 0.5), ...)
 
     def is_receivable(self, name: str) -> bool:
         """Whether `name` is a receivable root or an account below one."""
@@ -198,6 +205,39 @@ def _check_optional_text(key: str, value: Any) -> str:
     return value.strip()
 
 
+def _check_day_of_month(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise ValueError(
+            f"'{key}' must be a day of the month from 1 to 31, not {value!r}"
+        )
+    return value
+
+
+def _check_collectability(key: str, value: Any) -> tuple[tuple[str, Decimal], ...]:
+    """{'61-90': 0.8, '91+': 0.5}: the share of each bucket expected to come in."""
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError(
+            f"'{key}' must map buckets to the share expected to be collected, "
+            "e.g. {'61-90': 0.8, '91+': 0.5}"
+        )
+    result = []
+    for label, share in value.items():
+        if not isinstance(label, str) or isinstance(share, bool):
+            raise ValueError(
+                f"'{key}': {label!r}: {share!r} is not a bucket and a share"
+            )
+        try:
+            number = Decimal(str(share))
+        except ArithmeticError:
+            number = Decimal(-1)
+        if not (isinstance(share, (int, float, str)) and 0 <= number <= 1):
+            raise ValueError(
+                f"'{key}': the share of {label!r} must be from 0 to 1, not {share!r}"
+            )
+        result.append((label, number))
+    return tuple(result)
+
+
 def _check_buckets(key: str, value: Any) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"'{key}' must be a list of day bounds like [30, 60, 90]")
@@ -255,6 +295,9 @@ _CHECKS = {
     "attachments_kb": _check_kb,
     "sender_name": _check_optional_text,
     "sender_role": _check_optional_text,
+    "courtesy_days": lambda key, value: _check_int(key, value, 1),
+    "statement_day": _check_day_of_month,
+    "collectability": _check_collectability,
 }
 
 
@@ -304,6 +347,16 @@ def parse_config(text: str | None) -> tuple[Config, list[ConfigError]]:
         config = dataclasses.replace(
             config, escalation=_default_escalation(config.grace_days)
         )
+    from beancount_ar.aging import bucket_labels  # aging reads this module
+
+    labels = bucket_labels(config.buckets)
+    unknown = [label for label, _ in config.collectability if label not in labels]
+    if unknown:
+        error(
+            f"'collectability': no bucket {', '.join(map(repr, unknown))} "
+            f"(the buckets are {', '.join(labels)})"
+        )
+        config = dataclasses.replace(config, collectability=())
     return config, errors
 
 

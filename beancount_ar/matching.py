@@ -37,12 +37,15 @@ from beancount_ar.openitems import (
     CREDIT_KINDS,
     DEBIT_MEMO,
     META_ADDRESS,
+    META_ALIASES,
+    META_AR_EMAIL,
     META_CREDIT_LIMIT,
     META_DUE,
     META_EMAIL,
     META_INVOICE,
     META_KIND,
     META_LOCALE,
+    META_STATEMENT_DAY,
     META_TERMS,
     ZERO,
     Application,
@@ -325,7 +328,59 @@ class _Builder:
             meta.get(META_ADDRESS) if isinstance(meta.get(META_ADDRESS), str) else None,
             meta,
             self.checked_locale(account, meta),
+            self.checked_emails(account, meta),
+            self.checked_statement_day(account, meta),
+            self.checked_aliases(account, meta),
         )
+
+    def checked_emails(self, account: str, meta: data.Meta) -> bool:
+        """`ar-email: "no"` opts the customer out of every email."""
+        value = meta.get(META_AR_EMAIL)
+        if value is None:
+            return True
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("no", "yes"):
+            return value.strip().lower() == "yes"
+        self.error(
+            meta, f'{META_AR_EMAIL} of {account} must be "yes" or "no", not {value!r}',
+            None,
+        )  # fmt: skip
+        return True
+
+    def checked_statement_day(self, account: str, meta: data.Meta) -> int | None:
+        """`statement-day: 15`: the day of the month of its statement."""
+        value = meta.get(META_STATEMENT_DAY)
+        if value is None:
+            return None
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 31:
+            return value
+        self.error(
+            meta,
+            f"{META_STATEMENT_DAY} of {account} must be a day of the month from "
+            f"1 to 31 (the last day in shorter months), not {value!r}",
+            None,
+        )
+        return None
+
+    def checked_aliases(self, account: str, meta: data.Meta) -> tuple[str, ...]:
+        """`aliases: "GRB Inc; Gull Rock Brewing"`: the names on its payments."""
+        value = meta.get(META_ALIASES)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            names = tuple(n.strip() for n in value.split(";") if n.strip())
+            if names:
+                return names
+        self.error(
+            meta,
+            f'{META_ALIASES} of {account} must be names separated by ";", '
+            f'like "GRB Inc; Gull Rock Brewing", not {value!r}',
+            None,
+        )
+        return ()
 
     def checked_locale(self, account: str, meta: data.Meta) -> str | None:
         """The customer's `locale:` ("sv_SE"), if it is one Babel knows."""

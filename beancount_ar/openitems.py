@@ -40,6 +40,9 @@ META_EMAIL = "email"
 META_ADDRESS = "address"
 META_LOCALE = "locale"
 META_PAY_URL = "pay-url"
+META_AR_EMAIL = "ar-email"  # "no": send this customer no email
+META_STATEMENT_DAY = "statement-day"  # the day of the month of its statement
+META_ALIASES = "aliases"  # other names its payments come under, "A; B"
 META_DESCRIPTION = "description"
 META_QUANTITY = "quantity"
 META_UNIT_PRICE = "unit-price"
@@ -71,6 +74,9 @@ class Customer(NamedTuple):
     address: str | None
     meta: data.Meta
     locale: str | None = None  # `locale:` for numbers and dates, e.g. "sv_SE"
+    emails: bool = True  # False with `ar-email: "no"`: no reminder, no statement
+    statement_day: int | None = None  # `statement-day:` 1-31, else the config's
+    aliases: tuple[str, ...] = ()  # `aliases: "Gull Rock; GRB Inc"`: bank payees
 
 
 class Memo(NamedTuple):

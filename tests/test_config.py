@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from decimal import Decimal
 
 import pytest
 from beancount import loader
@@ -92,6 +93,13 @@ def test_config_is_frozen() -> None:
             "{'collections_file': 'ar/log.beancount'}",
             "collections_file",
             "ar/log.beancount",
+        ),
+        ("{'courtesy_days': 5}", "courtesy_days", 5),
+        ("{'statement_day': 31}", "statement_day", 31),
+        (
+            "{'collectability': {'61-90': 0.8, '91+': '0.5'}}",
+            "collectability",
+            (("61-90", Decimal("0.8")), ("91+", Decimal("0.5"))),
         ),
     ],
 )
@@ -187,6 +195,15 @@ def test_config_unknown_key_does_not_spoil_the_good_ones() -> None:
         ("collections_file", "''"),
         ("collections_file", "5"),
         ("collections_file", "['a.beancount']"),
+        ("courtesy_days", "0"),
+        ("courtesy_days", "'5'"),
+        ("statement_day", "0"),
+        ("statement_day", "32"),
+        ("collectability", "{'91+': 1.5}"),
+        ("collectability", "{'91+': -0.1}"),
+        ("collectability", "{'90+': 0.5}"),
+        ("collectability", "{'91+': True}"),
+        ("collectability", "0.5"),
     ],
 )
 def test_config_wrong_type_is_an_error_naming_the_key(key: str, value: str) -> None:
