@@ -64,6 +64,22 @@ class Note(NamedTuple):
     meta: data.Meta
 
 
+#: Note metadata of an email sent on a schedule (`bean-ar remind`'s
+#: courtesy reminders, `bean-ar statement --all`): what it was, and which
+#: invoices a courtesy reminder named (", "-separated).
+META_SENT = "ar-sent"
+META_INVOICES = "ar-invoices"
+COURTESY, STATEMENT = "courtesy", "statement"
+SCHEDULED = (COURTESY, STATEMENT)
+
+
+def scheduled(note: Note) -> bool:
+    """Whether a note records a courtesy reminder or a statement sent on a
+    schedule: mail, not contact about what is overdue (it answers no
+    escalation, follow-up or broken promise)."""
+    return note.meta.get(META_SENT) in SCHEDULED
+
+
 class Followup(NamedTuple):
     date: datetime.date
     account: str

@@ -4,8 +4,12 @@ Each is an RFC 5322 message with a plain-text and an HTML body, worded by
 escalation level, addressed to the contact the level calls for (else the
 customer's `email`), with the open-item statement attached as a PDF. Disputed
 invoices are left out (the worklist keeps them apart). Sending goes over SMTP;
-each message the server accepts is logged as a `note` through the safe
-writer, so a second run the same day finds nothing left to send.
+each message is logged as a `note` through the safe writer before it goes,
+so a second run the same day finds nothing left to send.
+
+The emails `schedule` says are due go the same way: courtesy reminders
+before invoices fall due (the invoices attached) and the monthly statements.
+A customer with `ar-email: "no"` is sent none of them.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from beancount_ar import (
     documents,
     payments,
     render_invoice,
+    schedule,
     statements,
     status,
     worklist,
 )
+from beancount_ar.aging import OpenItem
 from beancount_ar.openitems import Index, Invoice
 
 #: SMTP line endings; headers are not folded before 998 characters, so that
@@ -43,16 +49,37 @@ PAY_WITHIN = {"final-demand": 7, "agency": 7}
 DEFAULT_PAY_WITHIN = 14
 
 
+#: What an email is: a dunning reminder (worded by level), or one the
+#: schedule sends (`schedule.COURTESY`, `schedule.STATEMENT`).
+DUNNING = "dunning"
+
+
 class Reminder(NamedTuple):
+    """One email to one customer, rendered, or why it cannot go."""
+
     account: str
     customer: str
-    level: str
+    level: str  # the escalation level; "courtesy" or "statement" for those
     invoices: tuple[str, ...]
     to: str | None  # None: no usable email address on file
     to_name: str
     message: EmailMessage | None  # None when it cannot be sent: see `problem`
     problem: str | None = None
     attached: tuple[str, ...] = ()  # the invoices attached, besides the statement
+    kind: str = DUNNING
+    dues: tuple[datetime.date, ...] = ()  # a courtesy reminder's due dates,
+    # one per invoice
+    as_of: datetime.date | None = None  # a statement's date
+
+    @property
+    def opted_out(self) -> bool:
+        """Not sent because the customer said `ar-email: "no"`: no failure."""
+        return self.problem == schedule.OPTED_OUT
+
+    @property
+    def what(self) -> str:
+        """What it is, in words: "reminder", "courtesy reminder", "statement"."""
+        return {schedule.COURTESY: "courtesy reminder"}.get(self.kind, self.level)
 
 
 def _one_line(text: str | None) -> str:
@@ -136,7 +163,8 @@ def context(
 def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bool:
     """Whether a note records contact with the customer about what is overdue:
     after the oldest listed invoice fell due, and after the last dispute of
-    a listed invoice was resolved (talk during a dispute is not a reminder)."""
+    a listed invoice was resolved (talk during a dispute is not a reminder).
+    A courtesy reminder or a statement sent on a schedule is no reminder."""
     if not item.invoices:
         return False
     since = min(late.item.due for late in item.invoices)
@@ -144,7 +172,10 @@ def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bo
     for resolved in index.records_for("ar-resolved", item.account):
         if resolved.invoice in ids and resolved.date <= as_of:
             since = max(since, resolved.date)
-    return any(since < note.date <= as_of for note in index.notes_for(item.account))
+    return any(
+        since < note.date <= as_of and not schedule.scheduled(note)
+        for note in index.notes_for(item.account)
+    )
 
 
 class _Line(NamedTuple):
@@ -183,7 +214,19 @@ def _sent_as(reminder: Reminder) -> str:
 
 def note_text(reminder: Reminder) -> str:
     """The note that records a sent reminder: "Emailed second notice for
-    INV-1, INV-2; invoices and statement attached"."""
+    INV-1, INV-2; invoices and statement attached"; "Emailed courtesy
+    reminder for INV-7, due 2026-12-05; invoice attached"; "Emailed statement
+    of account as of 2026-12-01"."""
+    if reminder.kind == schedule.COURTESY:
+        dues = ", ".join(
+            f"{invoice}, due {due}"
+            for invoice, due in zip(reminder.invoices, reminder.dues, strict=True)
+        )
+        n = len(reminder.attached)
+        attached = f"; {'invoice' if n == 1 else 'invoices'} attached" if n else ""
+        return f"Emailed courtesy reminder for {dues}{attached}"
+    if reminder.kind == schedule.STATEMENT:
+        return f"Emailed statement of account as of {reminder.as_of}"
     what = _sent_as(reminder)
     attached = "invoices and statement" if reminder.attached else "statement"
     return f"Emailed {what} for {', '.join(reminder.invoices)}; {attached} attached"
@@ -191,10 +234,32 @@ def note_text(reminder: Reminder) -> str:
 
 def refused_text(reminder: Reminder, error: str) -> str:
     """The note that records a reminder the mail server refused."""
+    if reminder.kind == schedule.STATEMENT:
+        return (
+            "Not delivered: the mail server refused the statement of account "
+            f"as of {reminder.as_of} ({error})"
+        )
+    what = "courtesy reminder" if reminder.kind == schedule.COURTESY else None
     return (
-        f"Not delivered: the mail server refused the {_sent_as(reminder)} for "
-        f"{', '.join(reminder.invoices)} ({error})"
+        f"Not delivered: the mail server refused the {what or _sent_as(reminder)} "
+        f"for {', '.join(reminder.invoices)} ({error})"
     )
+
+
+def note_meta(reminder: Reminder) -> dict[str, str]:
+    """The metadata of the note that records a sent email: whom, how, its
+    Message-ID, and for a scheduled one what it was (`schedule.META_SENT`)
+    and which invoices a courtesy reminder named."""
+    meta = {
+        "contact": reminder.to_name,
+        "channel": "email",
+        "message-id": message_id(reminder),
+    }
+    if reminder.kind != DUNNING:
+        meta[schedule.META_SENT] = reminder.kind
+    if reminder.kind == schedule.COURTESY:
+        meta[schedule.META_INVOICES] = ", ".join(reminder.invoices)
+    return meta
 
 
 class Sender(NamedTuple):
@@ -261,80 +326,240 @@ def build(
 
     Returns:
         One reminder per customer with an escalation due; `message` is None
-        (and `to` None) for a customer with no email address on file.
+        (and `to` None) for a customer with no email address on file, or one
+        that opted out of email (`opted_out`).
     """
     reminders = []
-    company = statements.company(index, as_of)
-    sender = sender or (company.email if company else None)
     for item in due(index, as_of):
         ids = tuple(dict.fromkeys(late.invoice.id for late in item.invoices))
         name = item.contact.name if item.contact else item.customer
-        if not item.email:
-            reminders.append(
-                Reminder(item.account, item.customer, item.level, ids, None, name,
-                         None, "no email address on file")
-            )  # fmt: skip
+        head = Reminder(item.account, item.customer, item.level, ids, None, name,
+                        None)  # fmt: skip
+        if not index.customers[item.account].emails:
+            reminders.append(head._replace(problem=schedule.OPTED_OUT))
             continue
         try:
-            to = _address(name, item.email)
-            origin = (
-                _address(company.name if company else "", sender) if sender else None
-            )
+            to, origin = _envelope(index, as_of, sender, name, item.email)
         except ValueError as exc:
-            reminders.append(
-                Reminder(item.account, item.customer, item.level, ids, None, name,
-                         None, str(exc))
-            )  # fmt: skip
+            reminders.append(head._replace(problem=str(exc)))
             continue
         ctx = context(index, item, as_of)
         statement_pdf = documents.pdf(documents.render(env, "statement.html", ctx), env)
-        invoices = _attachments(index, env, item, as_of, len(statement_pdf))
+        invoices = _attachments(
+            index, env, [late.invoice for late in item.invoices], as_of,
+            len(statement_pdf),
+        )  # fmt: skip
         ctx["attached"] = [invoice.id for invoice, _ in invoices]
         ctx["attachments_left_out"] = bool(item.invoices) and not invoices
-        message = EmailMessage(policy=POLICY)
-        message["Subject"] = _one_line(
-            documents.render(env, "reminder_subject.txt", ctx)
-        )
-        if origin is not None:
-            message["From"] = origin
-        message["To"] = to
-        message["Date"] = email.utils.format_datetime(
-            datetime.datetime.combine(as_of, datetime.time(9), datetime.timezone.utc)
-        )
-        message["Message-ID"] = email.utils.make_msgid(
-            domain=origin.domain if origin is not None else "beancount-ar.invalid"
-        )
-        message.set_content(documents.render(env, "reminder.txt", ctx))
-        message.add_alternative(
-            documents.render(env, "reminder.html", ctx), subtype="html"
-        )
-        for invoice, data in invoices:
-            message.add_attachment(
-                data,
-                maintype="application",
-                subtype="pdf",
-                filename=render_invoice.filename(invoice),
-            )
-        message.add_attachment(
-            statement_pdf,
-            maintype="application",
-            subtype="pdf",
-            filename=f"statement-{item.account.rsplit(':', 1)[-1]}-{as_of}.pdf",
-        )
+        message = _compose(env, "reminder", ctx, as_of, to, origin)
+        _attach_invoices(message, invoices)
+        _attach_statement(message, statement_pdf, item.account, as_of)
         reminders.append(
-            Reminder(
-                item.account,
-                item.customer,
-                item.level,
-                ids,
-                to.addr_spec,
-                name,
-                message,
-                None,
-                tuple(ctx["attached"]),
+            head._replace(
+                to=to.addr_spec, message=message, attached=tuple(ctx["attached"])
             )
         )
     return reminders
+
+
+def build_courtesy(
+    index: Index,
+    as_of: datetime.date,
+    env: jinja2.Environment,
+    sender: str | None = None,
+) -> list[Reminder]:
+    """The courtesy reminders due on `as_of` (see `schedule.courtesy`),
+    rendered from `courtesy*.txt` and `courtesy.html`, the invoices attached.
+
+    Returns:
+        One per customer, as `build` does; `level` and `kind` are "courtesy",
+        `dues` the due date of each invoice named.
+    """
+    reminders = []
+    for due_soon in schedule.courtesy(index, as_of):
+        who = due_soon.recipient
+        items = due_soon.items
+        name = who.contact.name if who.contact else who.customer
+        head = Reminder(
+            who.account, who.customer, schedule.COURTESY,
+            tuple(item.label for item in items), None, name, None,
+            kind=schedule.COURTESY, dues=tuple(item.due for item in items),
+        )  # fmt: skip
+        problem = _why_not(who)
+        if problem is not None:
+            reminders.append(head._replace(problem=problem))
+            continue
+        try:
+            to, origin = _envelope(index, as_of, sender, name, who.email or "")
+        except ValueError as exc:
+            reminders.append(head._replace(problem=str(exc)))
+            continue
+        statement = statements.statement(index, who.account, as_of)
+        lines = {
+            (line.invoice, line.memo): line
+            for section in statement.sections
+            for line in section.open_lines
+        }
+        listed = [lines[item.invoice.id, item.memo] for item in items]
+        currencies = {item.currency for item in items}
+        invoices = _attachments(index, env, [item.invoice for item in items], as_of, 0)
+        ctx = {
+            **statement_context(statement, index),
+            "contact": who.contact,
+            "invoices": [
+                _Soon(line, item.currency, item.open < item.amount)
+                for line, item in zip(listed, items, strict=True)
+            ],
+            "total": _totals(items),
+            "asked": [s for s in statement.sections if s.currency in currencies],
+            "as_of": as_of,
+            "attached": [invoice.id for invoice, _ in invoices],
+            "attachments_left_out": not invoices,
+        }
+        message = _compose(env, "courtesy", ctx, as_of, to, origin)
+        _attach_invoices(message, invoices)
+        reminders.append(
+            head._replace(
+                to=to.addr_spec, message=message, attached=tuple(ctx["attached"])
+            )
+        )
+    return reminders
+
+
+class _Soon(NamedTuple):
+    """An invoice a courtesy reminder names: its statement line."""
+
+    line: statements.OpenLine
+    currency: str
+    partly_paid: bool
+
+
+def _totals(items: Sequence[OpenItem]) -> dict[str, Decimal]:
+    money: dict[str, Decimal] = {}
+    for item in items:
+        money[item.currency] = money.get(item.currency, Decimal(0)) + item.open
+    return money
+
+
+def build_statements(
+    index: Index,
+    as_of: datetime.date,
+    env: jinja2.Environment,
+    sender: str | None = None,
+) -> list[Reminder]:
+    """The monthly statements due on `as_of` (see `schedule.statements`), each
+    an email from `statement_email*.txt` and `statement_email.html` with the
+    open-item statement attached as a PDF.
+
+    Returns:
+        One per customer, as `build` does; `level` and `kind` are "statement".
+    """
+    reminders = []
+    for due_now in schedule.statements(index, as_of):
+        who = due_now.recipient
+        name = who.contact.name if who.contact else who.customer
+        head = Reminder(
+            who.account, who.customer, schedule.STATEMENT, (), None, name, None,
+            kind=schedule.STATEMENT, as_of=as_of,
+        )  # fmt: skip
+        problem = _why_not(who)
+        if problem is not None:
+            reminders.append(head._replace(problem=problem))
+            continue
+        try:
+            to, origin = _envelope(index, as_of, sender, name, who.email or "")
+        except ValueError as exc:
+            reminders.append(head._replace(problem=str(exc)))
+            continue
+        statement = statements.statement(index, who.account, as_of)
+        ctx = {
+            **statement_context(statement, index),
+            "contact": who.contact,
+            "as_of": as_of,
+            "statement_day": due_now.day,
+        }
+        statement_pdf = documents.pdf(documents.render(env, "statement.html", ctx), env)
+        message = _compose(env, "statement_email", ctx, as_of, to, origin)
+        _attach_statement(message, statement_pdf, who.account, as_of)
+        reminders.append(head._replace(to=to.addr_spec, message=message))
+    return reminders
+
+
+def _why_not(who: schedule.Recipient) -> str | None:
+    """Why a scheduled email cannot go to a customer, if it cannot."""
+    if who.opted_out:
+        return schedule.OPTED_OUT
+    if not who.email:
+        return "no email address on file"
+    return None
+
+
+def _envelope(
+    index: Index,
+    as_of: datetime.date,
+    sender: str | None,
+    name: str,
+    address: str,
+) -> tuple[Address, Address | None]:
+    """To and From; raises ValueError for an address that cannot be used."""
+    company = statements.company(index, as_of)
+    sender = sender or (company.email if company else None)
+    to = _address(name, address)
+    origin = _address(company.name if company else "", sender) if sender else None
+    return to, origin
+
+
+def _compose(
+    env: jinja2.Environment,
+    template: str,
+    ctx: dict[str, Any],
+    as_of: datetime.date,
+    to: Address,
+    origin: Address | None,
+) -> EmailMessage:
+    """A message from `<template>_subject.txt`, `<template>.txt` and
+    `<template>.html`, dated 09:00 UTC on `as_of`, with a fresh Message-ID."""
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = _one_line(
+        documents.render(env, f"{template}_subject.txt", ctx)
+    )
+    if origin is not None:
+        message["From"] = origin
+    message["To"] = to
+    message["Date"] = email.utils.format_datetime(
+        datetime.datetime.combine(as_of, datetime.time(9), datetime.timezone.utc)
+    )
+    message["Message-ID"] = email.utils.make_msgid(
+        domain=origin.domain if origin is not None else "beancount-ar.invalid"
+    )
+    message.set_content(documents.render(env, f"{template}.txt", ctx))
+    message.add_alternative(
+        documents.render(env, f"{template}.html", ctx), subtype="html"
+    )
+    return message
+
+
+def _attach_invoices(
+    message: EmailMessage, invoices: Sequence[tuple[Invoice, bytes]]
+) -> None:
+    for invoice, data in invoices:
+        message.add_attachment(
+            data,
+            maintype="application",
+            subtype="pdf",
+            filename=render_invoice.filename(invoice),
+        )
+
+
+def _attach_statement(
+    message: EmailMessage, data: bytes, account: str, as_of: datetime.date
+) -> None:
+    message.add_attachment(
+        data,
+        maintype="application",
+        subtype="pdf",
+        filename=f"statement-{account.rsplit(':', 1)[-1]}-{as_of}.pdf",
+    )
 
 
 SENT, REFUSED, UNCERTAIN, NOT_SENT = "sent", "refused", "uncertain", "not-sent"
@@ -343,14 +568,14 @@ SENT, REFUSED, UNCERTAIN, NOT_SENT = "sent", "refused", "uncertain", "not-sent"
 def _attachments(
     index: Index,
     env: jinja2.Environment,
-    item: worklist.WorkItem,
+    listed: Sequence[Invoice],
     as_of: datetime.date,
     statement_size: int,
 ) -> list[tuple[Invoice, bytes]]:
     """The PDFs of the invoices a reminder lists (the ledger's own document,
     else rendered), or none when with the statement they would pass the
     configured `attachments_kb`: then the statement alone goes."""
-    invoices = list({id(late.invoice): late.invoice for late in item.invoices}.values())
+    invoices = list({id(invoice): invoice for invoice in listed}.values())
     pdfs = [
         (invoice, render_invoice.pdf(env, index, invoice, as_of))
         for invoice in invoices

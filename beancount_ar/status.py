@@ -136,8 +136,13 @@ def last_note(index: Index, account: str, as_of: datetime.date) -> records.Note 
 def open_followups(
     index: Index, account: str, as_of: datetime.date
 ) -> list[records.Followup]:
-    """Follow-ups not yet done: no note on the account dated on or after them."""
-    notes = [n.date for n in index.notes_for(account) if n.date <= as_of]
+    """Follow-ups not yet done: no note on the account dated on or after them
+    (other than one of an email sent on a schedule)."""
+    notes = [
+        n.date
+        for n in index.notes_for(account)
+        if n.date <= as_of and not records.scheduled(n)
+    ]
     return sorted(
         (
             f

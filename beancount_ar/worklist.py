@@ -234,7 +234,12 @@ def _call(
     config = index.config
     levels = dict(config.escalation)
     amounts = index.amounts
-    notes = [n for n in index.notes_for(account) if n.date <= as_of]
+    # A statement or courtesy note sent on a schedule is not contact.
+    notes = [
+        n
+        for n in index.notes_for(account)
+        if n.date <= as_of and not records.scheduled(n)
+    ]
 
     # A currency the customer is in credit in has nothing to collect.
     balance = status.balance(index, account, as_of)
@@ -249,15 +254,15 @@ def _call(
             continue
         _add(overdue, item.currency, item.open)
         level = status.level_for(item.days_overdue, config)
-        waiting = _waiting(item, promises, plan)
+        held = waiting(item, promises, plan)
         new = (
             level is not None
-            and waiting is None
+            and held is None
             and not _noted_since(
                 notes, item.due + datetime.timedelta(days=levels[level]), as_of
             )
         )
-        late.append(Late(item, level, new, waiting))
+        late.append(Late(item, level, new, held))
     worst = max((late_.item.days_overdue for late_ in late), default=0)
     level = status.level_for(worst, config)
 
@@ -334,7 +339,7 @@ def _call(
     )
 
 
-def _waiting(
+def waiting(
     item: OpenItem,
     promises: list[status.PromiseStatus],
     plan: status.PlanStatus | None,

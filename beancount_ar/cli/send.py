@@ -9,11 +9,11 @@ import pathlib
 import smtplib
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
-from beancount_ar import documents, render, writer
+from beancount_ar import documents, render, schedule, writer
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
@@ -35,6 +35,54 @@ def _templates_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(exists=True, file_okay=False),
         help="A folder of templates overriding the defaults, file by file.",
     )(fn)
+
+
+def _sending_options(
+    sender_flag: str = "--from",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--out, --send, --smtp, --starttls, --user and the sender's address
+    (`--from`, or `--sender` where --from is a date)."""
+    options = [
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False),
+            help="Write each email as .eml here.",
+        ),
+        click.option(
+            "--send", is_flag=True, help="Deliver over SMTP and log a note for each."
+        ),
+        click.option(
+            "--smtp", metavar="HOST:PORT", help="The SMTP server (with --send)."
+        ),
+        click.option("--starttls", is_flag=True, help="Use STARTTLS."),
+        click.option(
+            "--user", help="SMTP login; the password comes from BEAN_AR_SMTP_PASSWORD."
+        ),
+        click.option(
+            sender_flag,
+            "sender",
+            metavar="ADDRESS",
+            help="From (default: the ar-company email).",
+        ),
+    ]
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+class _Delivery(NamedTuple):
+    """Where and how the emails of a run go."""
+
+    out: str | None
+    send: bool
+    smtp: str | None
+    starttls: bool
+    user: str | None
+    sender: str | None
 
 
 def _render_statement(
@@ -83,8 +131,13 @@ def _render_statement(
     help="File (or folder with --all).",
 )
 @click.option(
-    "--all", "all_", is_flag=True, help="One file per customer with a balance."
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Every customer with a balance: with -o DIR one file each; else the "
+    "monthly statement run (those due one today, listed, or --out/--send).",
 )
+@_sending_options("--sender")
 @_templates_option
 def statement(
     args: tuple[str, ...],
@@ -94,17 +147,47 @@ def statement(
     fmt: str,
     output: str | None,
     all_: bool,
+    out: str | None,
+    send: bool,
+    smtp: str | None,
+    starttls: bool,
+    user: str | None,
+    sender: str | None,
     templates: str | None,
 ) -> None:
-    """A customer statement: open items, or activity with a running balance."""
+    """A customer statement: open items, or activity with a running balance.
+
+    With --all and no -o, the monthly statement run: each customer with a
+    balance whose statement day (its `statement-day:`, else the configured
+    `statement_day`) has come this month and who was not sent one since gets
+    its open-item statement by email (--send), once a month.
+    """
     path, rest = split_ledger(args, 0 if all_ else 1)
     begin = parse_date(start, "--from")
     if begin is not None and begin > as_of:
         raise click.BadParameter(
             f"{begin} is after --as-of {as_of}", param_hint="--from"
         )
+    emails = send or out or smtp or starttls or user or sender
+    if emails and not (all_ and not output):
+        raise click.UsageError(
+            "--out, --send and the SMTP options go with --all and no -o "
+            "(the monthly statement run)"
+        )
     if all_ and not output:
-        raise click.UsageError("--all needs -o DIR")
+        source = click.get_current_context().get_parameter_source
+        if (
+            kind != statements_lib.OPEN_ITEM
+            or begin is not None
+            or source("fmt") != click.core.ParameterSource.DEFAULT
+        ):
+            raise click.UsageError(
+                "the statement run emails open-item statements as PDFs: "
+                "--kind, --from and --format go with -o"
+            )
+        delivery = _Delivery(out, send, smtp, starttls, user, sender)
+        _run(path, as_of, delivery, templates, remind_lib.build_statements)
+        return
     if fmt == "pdf" and not output:
         raise click.UsageError("a PDF needs -o FILE")
     loaded = ledger_lib.load(path)
@@ -144,18 +227,7 @@ def statement(
 @cli.command()
 @click.argument("args", nargs=-1, metavar="[LEDGER]")
 @as_of_opt("Today (default: the real one).")
-@click.option(
-    "--out", type=click.Path(file_okay=False), help="Write each email as .eml here."
-)
-@click.option("--send", is_flag=True, help="Deliver over SMTP and log a note for each.")
-@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server (with --send).")
-@click.option("--starttls", is_flag=True, help="Use STARTTLS.")
-@click.option(
-    "--user", help="SMTP login; the password comes from BEAN_AR_SMTP_PASSWORD."
-)
-@click.option(
-    "--from", "sender", metavar="ADDRESS", help="From (default: the ar-company email)."
-)
+@_sending_options()
 @_templates_option
 def remind(
     args: tuple[str, ...],
@@ -168,17 +240,42 @@ def remind(
     sender: str | None,
     templates: str | None,
 ) -> None:
-    """Reminder emails for the customers due one today, worded by level."""
+    """Reminder emails for the customers due one today, worded by level; with
+    `courtesy_days` set, also a friendly note about invoices falling due."""
     path, _ = split_ledger(args, 0)
-    host, port = _smtp_address(smtp) if send else ("", 0)
-    loaded = ledger_lib.load(path)
-    for error in loaded.errors:
-        click.echo(ledger_lib.error_line(error), err=True)
+    delivery = _Delivery(out, send, smtp, starttls, user, sender)
+    _run(path, as_of, delivery, templates, _reminders)
+
+
+def _reminders(
+    index: Any, as_of: datetime.date, env: Any, sender: str | None
+) -> list[remind_lib.Reminder]:
+    """The dunning reminders due, then the courtesy reminders."""
+    return remind_lib.build(index, as_of, env, sender) + remind_lib.build_courtesy(
+        index, as_of, env, sender
+    )
+
+
+def _run(
+    path: str,
+    as_of: datetime.date,
+    delivery: _Delivery,
+    templates: str | None,
+    build: Callable[..., list[remind_lib.Reminder]],
+    loaded: ledger_lib.Ledger | None = None,
+) -> None:
+    """Build a run's emails, then list them, write them (--out) or send
+    them (--send), each logged before it goes; exit 1 on any failure."""
+    host, port = _smtp_address(delivery.smtp) if delivery.send else ("", 0)
+    if loaded is None:
+        loaded = ledger_lib.load(path)
+        for error in loaded.errors:
+            click.echo(ledger_lib.error_line(error), err=True)
     collections = writer.collections_path(path, loaded.config.collections_file)
-    if send:
+    if delivery.send:
         _ready_to_log(path, loaded, collections)
         company = statements_lib.company(loaded.index, as_of)
-        if not sender and not (company and company.email):
+        if not delivery.sender and not (company and company.email):
             click.echo(
                 "bean-ar: no sender address: give the seller's email on the "
                 'custom "ar-company" directive, or --from ADDRESS; nothing sent',
@@ -189,34 +286,44 @@ def remind(
         templates, render.Amounts(loaded.options.get("dcontext"))
     )
     try:
-        reminders = remind_lib.build(loaded.index, as_of, env, sender)
+        reminders = build(loaded.index, as_of, env, delivery.sender)
     except documents.TemplateError as exc:
         raise click.ClickException(f"template error: {exc}") from None
     failed = 0
     for r in reminders:
-        if r.message is None:
-            click.echo(
-                f"bean-ar: {r.customer}: {r.problem}, not reminded "
-                f"({r.level}: {', '.join(r.invoices)})",
-                err=True,
-            )
-            failed += 1
+        if r.message is not None:
+            continue
+        about = f" ({r.what}: {', '.join(r.invoices)})" if r.invoices else ""
+        if r.opted_out:
+            click.echo(f"{r.customer}: {r.problem}, {_not_sent(r)}{about}")
+            continue
+        click.echo(
+            f"bean-ar: {r.customer}: {r.problem}, {_not_sent(r)}{about}", err=True
+        )
+        failed += 1
     ready = [r for r in reminders if r.message is not None]
-    if out:
-        folder = pathlib.Path(out)
+    if delivery.out:
+        folder = pathlib.Path(delivery.out)
         folder.mkdir(parents=True, exist_ok=True)
         for r in ready:
             name = f"{as_of}-{r.account.rsplit(':', 1)[-1]}-{r.level}.eml"
             (folder / name).write_bytes(r.message.as_bytes())
         click.echo(f"{plural(len(ready), 'email')} in {folder}")
-    if send:
-        failed += _send(ready, collections, as_of, host, port, starttls, user)
-    if not out and not send:
+    if delivery.send:
+        failed += _send(
+            ready, collections, as_of, host, port, delivery.starttls, delivery.user
+        )
+    if not delivery.out and not delivery.send:
         for r in ready:
-            click.echo(f"{r.customer}: {r.level} to {r.to} ({', '.join(r.invoices)})")
+            about = f" ({', '.join(r.invoices)})" if r.invoices else ""
+            click.echo(f"{r.customer}: {r.what} to {r.to}{about}")
         click.echo("(nothing sent: use --out DIR to write them, --send to deliver)")
     if failed or loaded.errors:
         click.get_current_context().exit(1)
+
+
+def _not_sent(r: remind_lib.Reminder) -> str:
+    return "no statement" if r.kind == schedule.STATEMENT else "not reminded"
 
 
 def _ready_to_log(
@@ -246,11 +353,7 @@ def _send(
     not delivered for sure."""
 
     def note(r: remind_lib.Reminder, text: str) -> None:
-        meta = {
-            "contact": r.to_name,
-            "channel": "email",
-            "message-id": remind_lib.message_id(r),
-        }
+        meta = remind_lib.note_meta(r)
         writer.append(collections, writer.note(as_of, r.account, text, meta))
 
     def record(r: remind_lib.Reminder) -> None:
@@ -284,7 +387,7 @@ def _send(
     for o in outcomes:
         r, mid = o.reminder, remind_lib.message_id(o.reminder)
         if o.status == remind_lib.SENT:
-            click.echo(f"sent {r.level} to {r.to} ({r.customer})")
+            click.echo(f"sent {r.what} to {r.to} ({r.customer})")
             continue
         failed += 1
         if o.status == remind_lib.REFUSED:
