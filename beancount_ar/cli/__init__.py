@@ -8,7 +8,15 @@ One module per command group: `reports` (aging, overdue, worklist, metrics),
 
 from __future__ import annotations
 
-from beancount_ar.cli import customer, invoice, log, reports, send  # noqa: F401 (commands)
+from beancount_ar.cli import (  # noqa: F401 (commands)
+    calendar,
+    customer,
+    forecast,
+    invoice,
+    log,
+    reports,
+    send,
+)
 from beancount_ar.cli.common import cli
 
 __all__ = ["cli", "main"]

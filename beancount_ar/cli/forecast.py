@@ -1,0 +1,134 @@
+"""`bean-ar forecast` (expected collections by week) and `bean-ar backtest`."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from beancount_ar import backtest as backtest_lib
+from beancount_ar import forecast as forecast_lib
+from beancount_ar import ledger as ledger_lib
+from beancount_ar import render_forecast
+from beancount_ar.cli.common import as_of_opt, cli, emit, parse_date, width_opt
+from beancount_ar.money import Amounts
+from beancount_ar.tables import terminal_width
+
+#: Weeks a forecast may show: two years.
+MAX_WEEKS = 104
+
+ledger_arg = click.argument(
+    "ledger",
+    envvar="BEANCOUNT_FILE",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+)
+
+
+def _loaded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Load LEDGER, print its errors to stderr, run, and exit 1 if any."""
+
+    @functools.wraps(fn)
+    def wrapper(ledger: str, limit: int | None, **kwargs: Any) -> None:
+        kwargs["limit"] = limit or terminal_width()
+        loaded = ledger_lib.load(ledger)
+        for error in loaded.errors:
+            click.echo(ledger_lib.error_line(error), err=True)
+        fn(loaded, **kwargs)
+        if loaded.errors:
+            click.get_current_context().exit(1)
+
+    return wrapper
+
+
+def _format_opt(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "table", "csv", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format (table is text).",
+    )(fn)
+
+
+@cli.command()
+@ledger_arg
+@as_of_opt("Forecast as of this date (YYYY-MM-DD); default today.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, MAX_WEEKS),
+    default=13,
+    show_default=True,
+    help="Weeks to show; what comes after is 'later'.",
+)
+@_format_opt
+@width_opt
+@_loaded
+def forecast(
+    loaded: ledger_lib.Ledger,
+    as_of: datetime.date,
+    weeks: int,
+    fmt: str,
+    limit: int,
+) -> None:
+    """Expected collections per week and currency.
+
+    Promises and plan instalments on their dates, the rest on its due date
+    plus the customer's average days late, discounted by collectability;
+    disputed invoices apart.
+    """
+    report = forecast_lib.forecast(loaded.index, as_of, weeks)
+    amounts = Amounts(loaded.options.get("dcontext"))
+    if fmt == "json":
+        emit(json.dumps(render_forecast.forecast_json(report, amounts), indent=2))
+    elif fmt == "csv":
+        emit(render_forecast.forecast_csv(report, amounts))
+    else:
+        emit(render_forecast.forecast_table(report, amounts, limit))
+
+
+@cli.command()
+@ledger_arg
+@click.option(
+    "--from",
+    "start",
+    metavar="DATE",
+    help="The first month-end to replay (default: 13 weeks into the ledger).",
+)
+@click.option(
+    "--to",
+    "end",
+    metavar="DATE",
+    help="The last month-end (default: 13 weeks before the ledger ends).",
+)
+@_format_opt
+@width_opt
+@_loaded
+def backtest(
+    loaded: ledger_lib.Ledger,
+    start: str | None,
+    end: str | None,
+    fmt: str,
+    limit: int,
+) -> None:
+    """Replay the forecast as of each month-end against what came in.
+
+    Prints its error over the next 4 and 13 weeks beside two naive
+    baselines: everything on its due date, and the last 13 weeks' average.
+    """
+    first = parse_date(start, "--from")
+    last = parse_date(end, "--to")
+    if first and last and first > last:
+        raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    report = backtest_lib.backtest(loaded.index, first, last)
+    amounts = Amounts(loaded.options.get("dcontext"))
+    if fmt == "json":
+        emit(json.dumps(render_forecast.backtest_json(report, amounts), indent=2))
+    elif fmt == "csv":
+        emit(render_forecast.backtest_csv(report, amounts))
+    else:
+        emit(render_forecast.backtest_table(report, limit))

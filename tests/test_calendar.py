@@ -1,0 +1,417 @@
+"""The collections calendar: its events, the .ics file and `bean-ar calendar`."""
+
+from __future__ import annotations
+
+import datetime
+import pathlib
+import textwrap
+
+import icalendar
+import pytest
+from arutil import HEADER, day, load
+from click.testing import CliRunner
+
+import beancount_ar.cli.calendar  # noqa: F401 (registers the command)
+from beancount_ar import calendar, ledger, render_calendar, worklist
+from beancount_ar.cli.common import cli
+
+EXAMPLE = pathlib.Path(__file__).parent.parent / "example-ledger" / "main.beancount"
+AS_OF = day("2026-03-10")
+
+# Net 30 and the default levels: reminder 5, second notice 15, manager 30,
+# owner 45, final demand 60, agency 90 days past due.
+BODY = """
+2020-01-01 open Assets:Receivable:Gamma
+  customer: "Gamma Inc"
+2026-01-01 custom "ar-company" "Northwind Design"
+2026-01-01 custom "ar-contact" Assets:Receivable:Acme "Jane Roe" "A/P Clerk" "jane@acme.example" "+1 555 0100"
+2026-01-01 custom "ar-contact" Assets:Receivable:Acme "Ann Boss" "Owner" "ann@acme.example" "+1 555 0101"
+
+; due 2026-02-04
+2026-01-05 * "Acme Corp" "Brochure" ^INV-1
+  Assets:Receivable:Acme   1500.00 USD
+  Income:Design
+
+; due 2026-02-19, disputed
+2026-01-20 * "Acme Corp" "Posters" ^INV-2
+  Assets:Receivable:Acme   800.00 USD
+  Income:Design
+2026-02-25 custom "ar-dispute" Assets:Receivable:Acme "INV-2" "Wrong colour"
+
+; due 2026-03-31, not yet due on 2026-03-10
+2026-03-01 * "Acme Corp" "Flyers" ^INV-3
+  Assets:Receivable:Acme   300.00 USD
+  Income:Design
+
+2026-03-01 custom "ar-followup" Assets:Receivable:Acme 2026-03-12 "Call Jane about INV-1"
+
+; due 2026-02-09, covered by a pending promise
+2026-01-10 * "Beta LLC" "Catalogue" ^B-1
+  Assets:Receivable:Beta   2400.00 USD
+  Income:Design
+2026-03-01 custom "ar-promise" Assets:Receivable:Beta 1200.00 USD 2026-03-15 "B-1"
+
+2025-10-01 * "Gamma Inc" "Signage" ^G-1
+  Assets:Receivable:Gamma   3000.00 USD
+  Income:Design
+2026-02-01 custom "ar-plan" Assets:Receivable:Gamma 3000.00 USD 3 "monthly" 2026-02-15
+2026-02-14 * "Gamma Inc" "Instalment 1" ^G-1
+  Assets:Bank:Checking   1000.00 USD
+  Assets:Receivable:Gamma
+"""
+
+
+def events_of(*bodies: str, as_of: datetime.date = AS_OF, config: str = "{}"):
+    led = load(BODY, *bodies, config=config)
+    assert not led.errors, [e.message for e in led.errors]
+    return {e.uid: e for e in calendar.events(led.index, as_of)}
+
+
+def uid(text: str) -> str:
+    return f"{text}@beancount-ar"
+
+
+def test_a_follow_up_is_on_its_due_date():
+    found = events_of()
+    followups = [e for e in found.values() if e.kind == calendar.FOLLOW_UP]
+    assert len(followups) == 1
+    event = followups[0]
+    assert event.day == day("2026-03-12")
+    assert event.summary == "Acme Corp: Call Jane about INV-1"
+    assert event.invoices == ("INV-1",)
+    assert event.uid.startswith("followup-Assets.Receivable.Acme-2026-03-01-")
+    # INV-1 is at the manager level; Acme has no manager: ask for the owner.
+    assert "Ask for Ann Boss (Owner), +1 555 0101, ann@acme.example." in (
+        event.description
+    )
+
+
+def test_a_follow_up_done_by_a_note_stays_marked_done():
+    note = '2026-03-12 note Assets:Receivable:Acme "Jane will pay Friday"\n'
+    before = events_of()
+    after = events_of(note, as_of=day("2026-03-13"))
+    [key] = [k for k, e in before.items() if e.kind == calendar.FOLLOW_UP]
+    assert after[key].day == day("2026-03-12")
+    assert after[key].state == "done"
+    assert after[key].summary == "Acme Corp: Call Jane about INV-1 — done"
+
+
+def test_a_pending_promise_is_on_the_day_promised():
+    event = events_of()[uid("promise-Assets.Receivable.Beta-2026-03-01-B-1")]
+    assert event.day == day("2026-03-15")
+    assert event.state == "pending"
+    assert event.summary == "Check Beta LLC paid the 1,200.00 USD promised (B-1)"
+    assert "Promised on 2026-03-01: 1,200.00 USD towards B-1 by 2026-03-15." in (
+        event.description
+    )
+
+
+def test_a_kept_and_a_broken_promise_keep_their_uid():
+    key = uid("promise-Assets.Receivable.Beta-2026-03-01-B-1")
+    paid = """
+    2026-03-14 * "Beta LLC" "Payment" ^B-1
+      Assets:Bank:Checking   1200.00 USD
+      Assets:Receivable:Beta
+    """
+    kept = events_of(paid, as_of=day("2026-03-20"))[key]
+    assert kept.day == day("2026-03-15")
+    assert kept.summary == "Beta LLC kept its promise of 1,200.00 USD (B-1)"
+    broken = events_of(as_of=day("2026-03-20"))[key]
+    assert broken.summary == "Beta LLC broke its promise of 1,200.00 USD (B-1)"
+
+
+def test_plan_instalments_are_numbered_with_what_was_paid():
+    found = events_of()
+    plan = {e.day: e for e in found.values() if e.kind == calendar.PLAN}
+    # 3,000.00 in 3 monthly instalments from 2026-02-15; 1,000.00 paid 02-14.
+    assert sorted(plan) == [day("2026-02-15"), day("2026-03-15"), day("2026-04-15")]
+    assert plan[day("2026-02-15")].summary == (
+        "Gamma Inc instalment 1 of 3: 1,000.00 USD paid"
+    )
+    assert plan[day("2026-03-15")].summary == (
+        "Gamma Inc instalment 2 of 3: 1,000.00 USD due"
+    )
+    assert plan[day("2026-04-15")].uid == uid(
+        "plan-Assets.Receivable.Gamma-2026-02-01-3"
+    )
+
+
+def test_an_overdue_invoice_is_on_the_day_it_reaches_its_next_level():
+    event = events_of()[uid("level-Assets.Receivable.Acme-INV-1-owner")]
+    # due 2026-02-04, 34 days past due on 03-10: owner at 45 days.
+    assert event.day == day("2026-03-21")
+    assert event.summary == "Acme Corp: INV-1 reaches the owner level"
+    # Whom to ask for at that level, with the phone to call.
+    assert "Ask for Ann Boss (Owner), +1 555 0101, ann@acme.example." in (
+        event.description
+    )
+    assert "1,500.00 USD open of 1,500.00 USD, due 2026-02-04" in event.description
+
+
+def test_levels_reached_in_the_last_30_days_stay_with_their_outcome():
+    found = events_of()
+    levels = sorted(
+        (e.day, e.summary)
+        for e in found.values()
+        if e.kind == calendar.LEVEL and "INV-1" in e.invoices
+    )
+    assert levels == [
+        (day("2026-02-09"), "Acme Corp: INV-1 reached the reminder level — still open"),
+        (
+            day("2026-02-19"),
+            "Acme Corp: INV-1 reached the second notice level — still open",
+        ),
+        (day("2026-03-06"), "Acme Corp: INV-1 reached the manager level — still open"),
+        (day("2026-03-21"), "Acme Corp: INV-1 reaches the owner level"),
+    ]
+
+
+def test_a_not_yet_due_invoice_reaches_the_first_level_after_grace_days():
+    event = events_of()[uid("level-Assets.Receivable.Acme-INV-3-reminder")]
+    assert event.day == day("2026-04-05")  # due 03-31 + grace 5
+
+
+def test_disputed_and_promised_invoices_get_no_level_event():
+    found = events_of()
+    about = {i for e in found.values() if e.kind == calendar.LEVEL for i in e.invoices}
+    assert "INV-2" not in about  # disputed
+    assert "B-1" not in about  # a pending promise covers it
+    assert "G-1" not in about  # the plan covers it
+
+
+def test_a_paid_invoice_has_no_event():
+    paid = """
+    2026-03-08 * "Acme Corp" "Payment" ^INV-1
+      Assets:Bank:Checking   1500.00 USD
+      Assets:Receivable:Acme
+    """
+    found = events_of(paid)
+    assert not [
+        e for e in found.values() if e.kind == calendar.LEVEL and "INV-1" in e.invoices
+    ]
+    assert uid("level-Assets.Receivable.Acme-INV-3-reminder") in found
+
+
+def test_courtesy_day_only_when_configured():
+    key = uid("courtesy-Assets.Receivable.Acme-INV-3")
+    assert key not in events_of()
+    event = events_of(config="{'courtesy_days': 7}")[key]
+    assert event.day == day("2026-03-24")
+    assert event.summary == "Acme Corp: courtesy reminder for INV-3, due 2026-03-31"
+
+
+def test_uids_are_stable_across_as_of_dates():
+    early = events_of(as_of=day("2026-03-10"))
+    later = events_of(as_of=day("2026-03-12"))
+    # Nothing happened in between: the same events under the same uids, less
+    # the one now older than 30 days (INV-1 reached reminder on 02-09).
+    gone = uid("level-Assets.Receivable.Acme-INV-1-reminder")
+    assert early[gone].day == day("2026-02-09")
+    assert {k: e.day for k, e in early.items() if k != gone} == {
+        k: e.day for k, e in later.items()
+    }
+    # Once the owner level is reached, the same event says so, and the next
+    # level follows under its own uid.
+    reached = events_of(as_of=day("2026-03-25"))
+    owner = reached[uid("level-Assets.Receivable.Acme-INV-1-owner")]
+    assert (owner.day, owner.state) == (day("2026-03-21"), "reached")
+    assert reached[uid("level-Assets.Receivable.Acme-INV-1-final-demand")].day == day(
+        "2026-04-05"
+    )
+
+
+def test_a_follow_up_moved_to_another_day_keeps_its_uid():
+    moved = BODY.replace('Acme 2026-03-12 "Call Jane', 'Acme 2026-03-13 "Call Jane')
+    led = load(moved)
+    after = [e for e in calendar.events(led.index, AS_OF) if e.kind == "follow-up"]
+    before = [e for e in events_of().values() if e.kind == "follow-up"]
+    assert [e.uid for e in after] == [e.uid for e in before]
+    assert after[0].day == day("2026-03-13")
+
+
+def test_the_same_follow_up_twice_gets_two_uids():
+    again = '2026-03-01 custom "ar-followup" Assets:Receivable:Acme 2026-03-19 "Call Jane about INV-1"\n'
+    found = [e for e in events_of(again).values() if e.kind == "follow-up"]
+    assert len({e.uid for e in found}) == 2
+
+
+# -- the .ics file --------------------------------------------------------------
+
+
+def test_the_ics_parses_with_all_day_events_and_unique_uids():
+    led = load(BODY)
+    cal = icalendar.Calendar.from_ical(render_calendar.ics(led.index, AS_OF))
+    assert cal["X-WR-CALNAME"] == "Collections — Northwind Design"
+    assert cal["VERSION"] == "2.0"
+    assert cal["PRODID"]
+    vevents = cal.walk("VEVENT")
+    assert len(vevents) == len(calendar.events(led.index, AS_OF))
+    uids = [str(v["UID"]) for v in vevents]
+    assert len(set(uids)) == len(uids)
+    for v in vevents:
+        start, end = v.decoded("DTSTART"), v.decoded("DTEND")
+        assert type(start) is datetime.date
+        assert end - start == datetime.timedelta(days=1)
+        assert v.decoded("DTSTAMP") == datetime.datetime(
+            2026, 3, 10, tzinfo=datetime.timezone.utc
+        )
+    by_uid = {str(v["UID"]): v for v in vevents}
+    promise = by_uid[uid("promise-Assets.Receivable.Beta-2026-03-01-B-1")]
+    assert str(promise["SUMMARY"]) == (
+        "Check Beta LLC paid the 1,200.00 USD promised (B-1)"
+    )
+    assert promise.decoded("DTSTART") == day("2026-03-15")
+
+
+def test_two_runs_give_the_same_bytes():
+    first = render_calendar.ics(load(BODY).index, AS_OF)
+    second = render_calendar.ics(load(BODY).index, AS_OF)
+    assert first == second
+    # A later day supersedes the earlier file on import.
+    later = icalendar.Calendar.from_ical(
+        render_calendar.ics(load(BODY).index, day("2026-03-11"))
+    )
+    earlier = icalendar.Calendar.from_ical(first)
+    assert later.walk("VEVENT")[0]["SEQUENCE"] > earlier.walk("VEVENT")[0]["SEQUENCE"]
+
+
+# -- the command ----------------------------------------------------------------
+
+
+@pytest.fixture
+def ledger_file(tmp_path: pathlib.Path) -> pathlib.Path:
+    path = tmp_path / "books.beancount"
+    path.write_text(HEADER.format(config="{}") + textwrap.dedent(BODY))
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_cli_writes_the_file_with_o(ledger_file, tmp_path):
+    out = tmp_path / "collections.ics"
+    result = run("calendar", str(ledger_file), "--as-of", "2026-03-10", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    led = load(BODY)
+    assert out.read_bytes() == render_calendar.ics(led.index, AS_OF)
+
+
+def test_cli_prints_to_stdout(ledger_file):
+    result = run("calendar", str(ledger_file), "--as-of", "2026-03-10")
+    assert result.exit_code == 0
+    cal = icalendar.Calendar.from_ical(result.stdout_bytes)
+    summaries = {str(v["SUMMARY"]) for v in cal.walk("VEVENT")}
+    assert "Acme Corp: INV-1 reaches the owner level" in summaries
+
+
+def test_cli_reports_a_ledger_error_with_file_and_line(ledger_file, tmp_path):
+    text = ledger_file.read_text()
+    bad = '2026-03-02 custom "ar-promise" Assets:Receivable:Acme "soon"\n'
+    ledger_file.write_text(text + bad)
+    line = len((text).splitlines()) + 1
+    out = tmp_path / "collections.ics"
+    result = run("calendar", str(ledger_file), "--as-of", "2026-03-10", "-o", str(out))
+    assert result.exit_code == 1
+    assert f"{ledger_file}:{line}: ar-promise" in result.stderr
+    assert b"BEGIN:VCALENDAR" in out.read_bytes()  # still written
+
+
+def test_cli_rejects_a_bad_date(ledger_file):
+    result = run("calendar", str(ledger_file), "--as-of", "26/11/2026")
+    assert result.exit_code == 2
+    assert "is not a date like" in result.stderr
+
+
+def test_the_example_ledger_reads_as_a_bookkeeper_would_expect(tmp_path):
+    out = tmp_path / "example.ics"
+    result = run("calendar", str(EXAMPLE), "--as-of", "2026-11-26", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    cal = icalendar.Calendar.from_ical(out.read_bytes())
+    assert cal["X-WR-CALNAME"] == "Collections — Northwind Design & Print"
+    by_day: dict[datetime.date, set[str]] = {}
+    for v in cal.walk("VEVENT"):
+        by_day.setdefault(v.decoded("DTSTART"), set()).add(str(v["SUMMARY"]))
+    assert (
+        "Check Gull Rock Brewing Co. paid the 1,000.00 USD promised (INV-2026-079)"
+        in by_day[day("2026-11-30")]
+    )
+    assert (
+        "Kennebec Outdoor Co. instalment 6 of 6: 1,000.00 USD due"
+        in (by_day[day("2026-12-01")])
+    )
+    assert (
+        "Fore Street Provisions: Call back about the 48.00 still open on INV-2026-101"
+        in by_day[day("2026-11-27")]
+    )
+    # INV-2026-104 is disputed: its follow-up is there, no level of it.
+    uids = [str(v["UID"]) for v in cal.walk("VEVENT")]
+    assert not [u for u in uids if u.startswith("level-") and "INV-2026-104" in u]
+    assert any("INV-2026-104" in s for s in by_day[day("2026-11-30")])
+
+
+def test_a_note_after_a_level_was_reached_marks_it_done():
+    note = '2026-03-07 note Assets:Receivable:Acme "Called Jane about INV-1"\n'
+    found = events_of(note)
+    manager = found[uid("level-Assets.Receivable.Acme-INV-1-manager")]
+    assert manager.summary == "Acme Corp: INV-1 reached the manager level — done"
+
+
+def test_an_instalment_due_today_is_due_not_missed():
+    found = events_of(as_of=day("2026-03-15"))
+    event = found[uid("plan-Assets.Receivable.Gamma-2026-02-01-2")]
+    assert event.summary == "Gamma Inc instalment 2 of 3: 1,000.00 USD due"
+    later = events_of(as_of=day("2026-03-16"))[event.uid]
+    assert later.summary == "Gamma Inc instalment 2 of 3: 1,000.00 USD missed"
+
+
+def test_cli_says_when_it_cannot_write(ledger_file, tmp_path):
+    out = tmp_path / "no-such-folder" / "collections.ics"
+    result = run("calendar", str(ledger_file), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"cannot write {out}" in result.stderr
+
+
+def test_a_scheduled_email_answers_no_follow_up():
+    sent = """
+    2026-03-12 note Assets:Receivable:Acme "Emailed courtesy reminder for INV-3"
+      ar-sent: "courtesy"
+    """
+    found = events_of(sent, as_of=day("2026-03-13"))
+    [event] = [e for e in found.values() if e.kind == calendar.FOLLOW_UP]
+    assert event.summary == "Acme Corp: Call Jane about INV-1 — still open"
+
+
+def test_a_courtesy_note_sent_marks_its_day_sent():
+    sent = """
+    2026-03-24 note Assets:Receivable:Acme "Emailed courtesy reminder for INV-3"
+      ar-sent: "courtesy"
+      ar-invoices: "INV-3"
+    """
+    key = uid("courtesy-Assets.Receivable.Acme-INV-3")
+    config = "{'courtesy_days': 7}"
+    event = events_of(sent, as_of=day("2026-03-25"), config=config)[key]
+    assert event.summary == (
+        "Acme Corp: courtesy reminder for INV-3, due 2026-03-31 — sent"
+    )
+    # An invoice due sooner than courtesy_days gets its note on its own date.
+    soon = events_of(as_of=AS_OF, config="{'courtesy_days': 45}")[key]
+    assert soon.day == day("2026-03-01")
+
+
+def test_what_is_still_open_is_what_the_worklist_calls_about():
+    as_of = day("2026-11-26")
+    loaded = ledger.load(str(EXAMPLE))
+    still_open = {
+        (e.account, e.invoices[0] if e.kind == calendar.LEVEL else e.kind)
+        for e in calendar.events(loaded.index, as_of)
+        if e.summary.endswith("— still open")
+    }
+    calls = set()
+    for item in worklist.worklist(loaded.index, as_of).items:
+        calls.update((item.account, late.invoice.id) for late in item.escalated)
+        if worklist.FOLLOW_UP in item.kinds:
+            calls.add((item.account, calendar.FOLLOW_UP))
+    assert still_open == calls
+    assert ("Assets:Receivable:GullRock", "INV-2026-106") in calls
