@@ -63,6 +63,7 @@ from beancount_ar import (
     money,
     plugin,
     render,
+    render_calendar,
     render_invoice,
     worklist,
 )
@@ -74,7 +75,7 @@ from beancount_ar.writer import WriteError
 
 log = logging.getLogger(__name__)
 
-VIEWS = ("today", "aging", "overdue", "metrics", "customer", "invoices")
+VIEWS = ("today", "aging", "overdue", "metrics", "forecast", "customer", "invoices")
 CONFIG_KEYS = {
     "templates": str,
     "metrics_days": int,
@@ -370,6 +371,11 @@ class Collections(FavaExtensionBase):
             fava_views.metrics_rows(report, args),
         )
 
+    def _forecast(self, loaded, as_of, accounts, args) -> fava_views.ForecastView:
+        return fava_views.forecast_view(
+            loaded.index, as_of, accounts, self._operating(loaded), args
+        )
+
     # -- helpers for the template ---------------------------------------------
 
     def url(self, **args: Any) -> str:
@@ -455,6 +461,34 @@ class Collections(FavaExtensionBase):
             as_attachment=True,
             download_name=f"statement-{name}-{as_of}.pdf",
         )
+
+    @extension_endpoint("calendar.ics", ["GET"])
+    def calendar(self) -> Response:
+        """The collections calendar (follow-ups, promises, instalments, the
+        days invoices reach their next level) for a calendar app to
+        subscribe to: as of the day it is fetched, of every customer."""
+        loaded = self._ledger()
+        return Response(
+            render_calendar.ics(loaded.index, datetime.date.today()),
+            mimetype="text/calendar",
+            headers={"Content-Disposition": 'inline; filename="collections.ics"'},
+        )
+
+    def calendar_urls(self) -> tuple[str, str]:
+        """The calendar's address to download (http) and to subscribe to
+        (webcal, which calendar apps open as a subscription)."""
+        # Flask's `url_for` cannot name Fava's `endpoint` argument (see
+        # `endpoint`): the page's address without filters, and the name.
+        path = (
+            url_for(
+                "extension_report",
+                extension_name=self.name,
+                **dict.fromkeys(FAVA_ARGS),  # type: ignore[arg-type]
+            )
+            + "calendar.ics"
+        )
+        http = request.host_url.rstrip("/") + path
+        return http, "webcal://" + http.split("://", 1)[1]
 
     @extension_endpoint("invoice", ["GET"])
     def invoice(self) -> Response | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, NamedTuple
 
-from beancount_ar import aging, metrics, status
+from beancount_ar import aging, forecast, metrics, status
 from beancount_ar import worklist as worklist_lib
 from beancount_ar.openitems import ZERO, Index
 
@@ -435,9 +435,11 @@ def invoices_view(
 
 
 class Column(NamedTuple):
-    """One month-end of the trend chart: its stacked buckets."""
+    """One column of a stacked-bar chart: a month-end of the trend, a week
+    of the forecast."""
 
     date: datetime.date
+    caption: str  # under the column: "Nov 26", "7 Dec"
     x: float
     segments: list[
         tuple[str, str, float, float, Decimal]
@@ -447,7 +449,7 @@ class Column(NamedTuple):
 
 class Chart(NamedTuple):
     currency: str
-    labels: list[tuple[str, str]]  # bucket label and colour, in bucket order
+    labels: list[tuple[str, str]]  # series label and colour, bottom first
     columns: list[Column]
     width: int
     height: int
@@ -497,21 +499,28 @@ def nice_step(rough: Decimal) -> Decimal:
     raise AssertionError("unreachable")  # 10 x the power always covers it
 
 
-def charts(
-    points: list[aging.TrendPoint], bounds: Sequence[int], operating: Sequence[str]
+#: A column of a stacked chart: its date, caption, and per series label
+#: the amount of each currency.
+Point = tuple[datetime.date, str, Mapping[str, Mapping[str, Decimal]]]
+
+
+def stacked(
+    points: Sequence[Point],
+    labels: Sequence[tuple[str, str]],
+    operating: Sequence[str],
 ) -> list[Chart]:
-    """A stacked-bar chart per currency of the buckets at each month-end, in
-    bucket order with a sequential colour scale."""
-    labels = aging.bucket_labels(tuple(bounds))
-    colours = [SCALE[min(k, len(SCALE) - 1)] for k in range(len(labels))]
+    """A stacked-bar chart per currency: a column per point, its series
+    stacked in the order of `labels` (label, colour), the first at the
+    bottom. A currency with nothing to show has no chart."""
     currencies = ordered(
-        {c for p in points for money in p.buckets.values() for c in money}, operating
+        {c for _, _, series in points for money in series.values() for c in money},
+        operating,
     )
     result = []
     for cur in currencies:
         top = max(
-            (sum((p.buckets.get(b, {}).get(cur, ZERO) for b in labels), ZERO)
-             for p in points),
+            (sum((series.get(b, {}).get(cur, ZERO) for b, _ in labels), ZERO)
+             for _, _, series in points),
             default=ZERO,
         )  # fmt: skip
         if top <= 0:
@@ -522,24 +531,176 @@ def charts(
         step = (WIDTH - LEFT) / max(len(points), 1)
         scale = (HEIGHT - BOTTOM - 10) / float(top)
         columns = []
-        for k, point in enumerate(points):
+        for k, (date, caption, series) in enumerate(points):
             y = float(HEIGHT - BOTTOM)
             segments = []
-            for label, colour in zip(labels, colours, strict=True):
-                amount = point.buckets.get(label, {}).get(cur, ZERO)
+            for label, colour in labels:
+                amount = series.get(label, {}).get(cur, ZERO)
                 if amount <= 0:
                     continue
                 h = float(amount) * scale
                 y -= h
                 segments.append((label, colour, y, h, amount))
             total = sum((s[4] for s in segments), ZERO)
-            columns.append(Column(point.date, LEFT + k * step, segments, total))
+            columns.append(Column(date, caption, LEFT + k * step, segments, total))
         ticks = [
             (float(HEIGHT - BOTTOM) - float(tick * k) * scale, f"{tick * k:,f}")
             for k in range(int(top / tick) + 1)
         ]
         result.append(
-            Chart(cur, list(zip(labels, colours, strict=True)), columns, WIDTH,
-                  HEIGHT, top, ticks, LEFT, step, step - GAP)
+            Chart(cur, list(labels), columns, WIDTH, HEIGHT, top, ticks, LEFT,
+                  step, step - GAP)
         )  # fmt: skip
     return result
+
+
+def charts(
+    points: list[aging.TrendPoint], bounds: Sequence[int], operating: Sequence[str]
+) -> list[Chart]:
+    """A stacked-bar chart per currency of the buckets at each month-end, in
+    bucket order with a sequential colour scale."""
+    labels = aging.bucket_labels(tuple(bounds))
+    colours = [SCALE[min(k, len(SCALE) - 1)] for k in range(len(labels))]
+    return stacked(
+        [(p.date, p.date.strftime("%b %y"), p.buckets) for p in points],
+        list(zip(labels, colours, strict=True)),
+        operating,
+    )
+
+
+# -- Forecast -------------------------------------------------------------------
+
+#: The forecast's sources as the page names them, and their colours (bottom
+#: of the stack first: what is surest).
+SOURCE_NAMES = {
+    "promised": "Promised",
+    "plan": "Plan instalments",
+    "expected": "Expected from habits",
+}
+SOURCE_COLOURS = {"promised": "#2b8cbe", "plan": "#7bccc4", "expected": "#bae4bc"}
+#: The horizons the page offers, in weeks.
+FORECAST_WEEKS = (4, 8, 13, 26)
+#: Receipts listed per currency under the chart: the largest soon.
+RECEIPTS_SHOWN = 20
+RECEIPTS_WEEKS = 4
+
+
+class ForecastRow(NamedTuple):
+    start: datetime.date
+    end: datetime.date
+    amounts: dict[str, Decimal]  # source -> amount
+    total: Decimal
+
+
+class ForecastTotals(NamedTuple):
+    amounts: dict[str, Decimal]  # source -> amount over the weeks shown
+    total: Decimal  # expected in the weeks shown
+    later: Decimal  # expected after them
+    uncollectible: Decimal  # not expected (the collectability curve)
+    disputed: Decimal  # not forecast
+    credits: Decimal  # unapplied credits beyond all their customers owe
+    open: Decimal  # all of the above less the credits: the aging's total
+
+
+class ForecastView(NamedTuple):
+    report: forecast.Forecast
+    weeks: int
+    currencies: list[str]
+    charts: list[Chart]
+    rows: dict[str, list[ForecastRow]]  # per currency, a row per week
+    totals: dict[str, ForecastTotals]
+    receipts: dict[str, list[forecast.Flow]]  # the largest soon, per currency
+    source_names: dict[str, str] = SOURCE_NAMES
+    soon: datetime.timedelta = datetime.timedelta(weeks=RECEIPTS_WEEKS)
+
+
+def forecast_view(
+    index: Index,
+    as_of: datetime.date,
+    accounts: set[str] | None,
+    operating: Sequence[str],
+    args: dict[str, str],
+) -> ForecastView:
+    """The cash expected week by week, per currency, by where the
+    expectation comes from: a chart, the table, and the largest receipts of
+    the next four weeks."""
+    try:
+        weeks = int(args.get("weeks", ""))
+    except ValueError:
+        weeks = 13
+    if weeks not in FORECAST_WEEKS:
+        weeks = 13
+    report = forecast.forecast(index, as_of, weeks, accounts)
+    currencies = ordered(
+        {c for w in report.weeks for c in w.expected}
+        | report.later.keys()
+        | report.disputed.keys()
+        | report.uncollectible.keys()
+        | report.credit_balances.keys(),
+        operating,
+    )
+    rows: dict[str, list[ForecastRow]] = {}
+    totals = {}
+    for cur in currencies:
+        rows[cur] = [
+            ForecastRow(
+                w.start,
+                w.end,
+                {s: w.sources.get(s, {}).get(cur, ZERO) for s in forecast.SOURCES},
+                w.expected.get(cur, ZERO),
+            )
+            for w in report.weeks
+        ]
+        amounts = {
+            s: sum((r.amounts[s] for r in rows[cur]), ZERO) for s in forecast.SOURCES
+        }
+        total = sum((r.total for r in rows[cur]), ZERO)
+        later = report.later.get(cur, ZERO)
+        uncollectible = report.uncollectible.get(cur, ZERO)
+        disputed = report.disputed.get(cur, ZERO)
+        credits = report.credit_balances.get(cur, ZERO)
+        totals[cur] = ForecastTotals(
+            amounts, total, later, uncollectible, disputed, credits,
+            total + later + uncollectible + disputed - credits,
+        )  # fmt: skip
+    labels = [(SOURCE_NAMES[s], SOURCE_COLOURS[s]) for s in forecast.SOURCES]
+    points = [
+        (
+            w.start,
+            f"{w.start.day} {w.start:%b}",
+            {SOURCE_NAMES[s]: w.sources.get(s, {}) for s in forecast.SOURCES},
+        )
+        for w in report.weeks
+    ]
+    soon = as_of + ForecastView._field_defaults["soon"]
+    # An invoice expected from habits comes in over several weeks: one line
+    # each, on its first day, with all it brings by then.
+    grouped: dict[tuple[str, str, str], forecast.Flow] = {}
+    for flow in report.flows:
+        if flow.day > soon or flow.amount <= 0:
+            continue
+        key = (flow.account, flow.invoice, flow.source)
+        first = grouped.get(key)
+        grouped[key] = (
+            flow
+            if first is None
+            else first._replace(
+                amount=first.amount + flow.amount, open=first.open + flow.open
+            )
+        )
+    receipts: dict[str, list[forecast.Flow]] = {cur: [] for cur in currencies}
+    for flow in grouped.values():
+        receipts[flow.currency].append(flow)
+    for flows in receipts.values():
+        flows.sort(key=lambda f: (-f.amount, f.day, f.invoice))
+        del flows[RECEIPTS_SHOWN:]
+        flows.sort(key=lambda f: (f.day, f.customer.casefold(), f.invoice))
+    return ForecastView(
+        report,
+        weeks,
+        currencies,
+        stacked(points, labels, operating),
+        rows,
+        totals,
+        receipts,
+    )

@@ -31,6 +31,7 @@ SHOTS = {
     "fava-aging.png": ("view=aging", 1280, 1000, "light"),
     "fava-customer.png": (f"view=customer&customer={GULL}", 1280, 1100, "light"),
     "fava-metrics.png": ("view=metrics", 1280, 1300, "light"),
+    "fava-forecast.png": ("view=forecast", 1280, 1400, "light"),
     "fava-today-phone.png": ("", 390, 1100, "light"),
     "fava-overdue-dark.png": ("view=overdue", 390, 1100, "dark"),
 }

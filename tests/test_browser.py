@@ -188,6 +188,7 @@ VIEWS = {
     "aging": "view=aging",
     "overdue": "view=overdue",
     "metrics": "view=metrics",
+    "forecast": "view=forecast",
     "customer": "view=customer&customer=Assets:Receivable:GullRock",
     "invoices": "view=invoices&bucket=1-30&currency=USD",
 }
@@ -243,6 +244,12 @@ def test_every_view_fits_a_phone(fava_server, browser, shots, view):
         # Sorting without the hidden headers: a bar of links, none hidden.
         expect(page.locator(".ar-sortbar")).to_be_visible()
         assert page.locator(".ar-cards thead a").first.is_hidden()
+    if view == "forecast":
+        # The chart fits the phone and each week is a card with its total.
+        chart = page.locator(".ar-chart svg").first
+        assert chart.bounding_box()["width"] <= 390
+        week = page.locator("table.ar-forecast tbody tr").first
+        expect(week.locator('td[data-label="Total"]')).to_contain_text("USD")
     page.screenshot(path=shots / f"phone-{view}.png", full_page=True)
     context.close()
 
