@@ -65,6 +65,20 @@ def test_the_weeks_are_those_of_the_forecast_command(client, books):
     # The first week starts the day after the as-of date.
     assert "Fri 27 Nov \N{EN DASH} Thu 3 Dec 2026" in html
     assert sum(expected) > 0
+    for name in ("Promised", "Plan instalments", "Expected from habits"):
+        assert f'<th class="num">{name}</th>' in html
+
+
+def test_the_receipts_soon_say_why_and_when(client):
+    html = content(client.get(PAGE, query_string={"view": "forecast", "time": DEMO}))
+    soon = html[html.index("The largest receipts expected by 2026-12-24") :]
+    # Kennebec's instalment of 1 November was missed: expected now, not on a
+    # day already past.
+    kennebec = soon[soon.index("Kennebec Outdoor Co.") :]
+    assert kennebec.index("now <span") < kennebec.index("Plan instalments")
+    assert "(since 2026-11-01)" in kennebec
+    # A very late invoice is expected in part, and says so.
+    assert re.search(r"Expected from habits \(60 % of <span class=\"ar-money\">", soon)
 
 
 def test_the_open_line_adds_up_to_what_is_owed(client, books):
@@ -74,7 +88,7 @@ def test_the_open_line_adds_up_to_what_is_owed(client, books):
     def line(label: str) -> Decimal:
         found = re.search(
             rf'<th scope="row">{label}</th><td colspan="3"></td>'
-            rf'<td class="num" data-label="{label}"><span class="ar-money">'
+            r'<td class="num"><span class="ar-money">'
             r"([-0-9,.]+)&nbsp;USD",
             html,
         )
