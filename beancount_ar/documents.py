@@ -38,6 +38,8 @@ TEMPLATES = (
     "statement_email_subject.txt",
     "statement_email.txt",
     "statement_email.html",
+    "signature.txt",
+    "signature.html",
     "invoice.html",
     "invoice.css",
     "invoice.txt",

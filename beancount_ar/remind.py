@@ -385,15 +385,11 @@ def build_courtesy(
             tuple(item.label for item in items), None, name, None,
             kind=schedule.COURTESY, dues=tuple(item.due for item in items),
         )  # fmt: skip
-        problem = _why_not(who)
-        if problem is not None:
-            reminders.append(head._replace(problem=problem))
+        addressed = _addressed(index, as_of, sender, name, who)
+        if isinstance(addressed, str):
+            reminders.append(head._replace(problem=addressed))
             continue
-        try:
-            to, origin = _envelope(index, as_of, sender, name, who.email or "")
-        except ValueError as exc:
-            reminders.append(head._replace(problem=str(exc)))
-            continue
+        to, origin = addressed
         statement = statements.statement(index, who.account, as_of)
         lines = {
             (line.invoice, line.memo): line
@@ -462,15 +458,11 @@ def build_statements(
             who.account, who.customer, schedule.STATEMENT, (), None, name, None,
             kind=schedule.STATEMENT, as_of=as_of,
         )  # fmt: skip
-        problem = _why_not(who)
-        if problem is not None:
-            reminders.append(head._replace(problem=problem))
+        addressed = _addressed(index, as_of, sender, name, who)
+        if isinstance(addressed, str):
+            reminders.append(head._replace(problem=addressed))
             continue
-        try:
-            to, origin = _envelope(index, as_of, sender, name, who.email or "")
-        except ValueError as exc:
-            reminders.append(head._replace(problem=str(exc)))
-            continue
+        to, origin = addressed
         statement = statements.statement(index, who.account, as_of)
         ctx = {
             **statement_context(statement, index),
@@ -485,13 +477,22 @@ def build_statements(
     return reminders
 
 
-def _why_not(who: schedule.Recipient) -> str | None:
-    """Why a scheduled email cannot go to a customer, if it cannot."""
+def _addressed(
+    index: Index,
+    as_of: datetime.date,
+    sender: str | None,
+    name: str,
+    who: schedule.Recipient,
+) -> tuple[Address, Address | None] | str:
+    """A scheduled email's To and From, or why it cannot go to a customer."""
     if who.opted_out:
         return schedule.OPTED_OUT
     if not who.email:
         return "no email address on file"
-    return None
+    try:
+        return _envelope(index, as_of, sender, name, who.email)
+    except ValueError as exc:
+        return str(exc)
 
 
 def _envelope(
