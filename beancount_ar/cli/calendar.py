@@ -9,15 +9,11 @@ import click
 
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import render_calendar
-from beancount_ar.cli.common import as_of_opt, cli
+from beancount_ar.cli.common import as_of_opt, cli, ledger_arg
 
 
 @cli.command()
-@click.argument(
-    "ledger",
-    envvar="BEANCOUNT_FILE",
-    type=click.Path(exists=True, dir_okay=False, readable=True),
-)
+@ledger_arg
 @as_of_opt("Calendar as of this date (YYYY-MM-DD); default today.")
 @click.option(
     "-o",

@@ -95,24 +95,29 @@ width_opt = click.option(
 )
 
 
-def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every report shares: LEDGER, --as-of, --format, --width."""
+#: LEDGER, else $BEANCOUNT_FILE.
+ledger_arg = click.argument(
+    "ledger",
+    envvar="BEANCOUNT_FILE",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+)
 
-    @click.argument(
-        "ledger",
-        envvar="BEANCOUNT_FILE",
-        type=click.Path(exists=True, dir_okay=False, readable=True),
-    )
-    @as_of_opt("Report as of this date (YYYY-MM-DD); default today.")
-    @click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "csv", "json"]),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )
-    @width_opt
+#: --format: a text table (`table` or `text`), CSV or JSON.
+format_opt = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "text", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format (text is the table).",
+)
+
+
+def loaded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Load LEDGER and call `fn(ledger, limit=..., ...)`: its errors go to
+    stderr as file:line, the report is still printed, and the exit status
+    is 1."""
+
     @functools.wraps(fn)
     def wrapper(ledger: str, limit: int | None, **kwargs: Any) -> Any:
         kwargs["limit"] = limit or tables.terminal_width()
@@ -124,6 +129,14 @@ def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.get_current_context().exit(1)
 
     return wrapper
+
+
+def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every report shares: LEDGER, --as-of, --format, --width."""
+    wrapped = width_opt(loaded(fn))
+    wrapped = format_opt(wrapped)
+    wrapped = as_of_opt("Report as of this date (YYYY-MM-DD); default today.")(wrapped)
+    return ledger_arg(wrapped)
 
 
 _HINTS = {

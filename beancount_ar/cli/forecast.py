@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import json
-from collections.abc import Callable
-from typing import Any
 
 import click
 
@@ -14,45 +11,20 @@ from beancount_ar import backtest as backtest_lib
 from beancount_ar import forecast as forecast_lib
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import render_forecast
-from beancount_ar.cli.common import as_of_opt, cli, emit, parse_date, width_opt
+from beancount_ar.cli.common import (
+    as_of_opt,
+    cli,
+    emit,
+    format_opt,
+    ledger_arg,
+    loaded,
+    parse_date,
+    width_opt,
+)
 from beancount_ar.money import Amounts
-from beancount_ar.tables import terminal_width
 
 #: Weeks a forecast may show: two years.
 MAX_WEEKS = 104
-
-ledger_arg = click.argument(
-    "ledger",
-    envvar="BEANCOUNT_FILE",
-    type=click.Path(exists=True, dir_okay=False, readable=True),
-)
-
-
-def _loaded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Load LEDGER, print its errors to stderr, run, and exit 1 if any."""
-
-    @functools.wraps(fn)
-    def wrapper(ledger: str, limit: int | None, **kwargs: Any) -> None:
-        kwargs["limit"] = limit or terminal_width()
-        loaded = ledger_lib.load(ledger)
-        for error in loaded.errors:
-            click.echo(ledger_lib.error_line(error), err=True)
-        fn(loaded, **kwargs)
-        if loaded.errors:
-            click.get_current_context().exit(1)
-
-    return wrapper
-
-
-def _format_opt(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "table", "csv", "json"]),
-        default="text",
-        show_default=True,
-        help="Output format (table is text).",
-    )(fn)
 
 
 @cli.command()
@@ -65,9 +37,9 @@ def _format_opt(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Weeks to show; what comes after is 'later'.",
 )
-@_format_opt
+@format_opt
 @width_opt
-@_loaded
+@loaded
 def forecast(
     loaded: ledger_lib.Ledger,
     as_of: datetime.date,
@@ -105,9 +77,9 @@ def forecast(
     metavar="DATE",
     help="The last month-end (default: 13 weeks before the ledger ends).",
 )
-@_format_opt
+@format_opt
 @width_opt
-@_loaded
+@loaded
 def backtest(
     loaded: ledger_lib.Ledger,
     start: str | None,
