@@ -49,9 +49,9 @@ def forecast(
 ) -> None:
     """Expected collections per week and currency.
 
-    Promises and plan instalments on their dates, the rest on its due date
-    plus the customer's average days late, discounted by collectability;
-    disputed invoices apart.
+    Promises and plan instalments on their dates; the rest after its due
+    date as the customer paid before (spread over the days late of its past
+    payments), discounted by collectability; disputed invoices apart.
     """
     report = forecast_lib.forecast(loaded.index, as_of, weeks)
     amounts = Amounts(loaded.options.get("dcontext"))
