@@ -150,7 +150,7 @@ def _followups(
     contact: records.Contact | None,
 ) -> list[Event]:
     name = index.customers[account].name
-    notes = _contact_days(index, account, as_of)
+    notes = [note.date for note in status.spoken(index, account, as_of)]
     result = []
     for followup in index.records_for("ar-followup", account):
         if followup.date > as_of:
@@ -325,6 +325,7 @@ def _levels(
     name = index.customers[account].name
     fmt = index.amounts
     notes = _contact_days(index, account, as_of)
+    people = [note.date for note in status.spoken(index, account, as_of)]
     promises = status.pending_promises(index, account, as_of)
     plan = status.plan_for(index, account, as_of)
     result = []
@@ -347,7 +348,10 @@ def _levels(
             summary, state = f"{head} reaches {tail}", "next"
             if reached:
                 state = "reached"
-                if any(day <= note for note in notes):
+                # As the worklist counts it: a reminder email answers a
+                # level that is a letter, only a person the owner's call.
+                answers = people if level in status.OWNER_CALLS else notes
+                if any(day <= note for note in answers):
                     summary, state = f"{head} reached {tail} — done", "done"
                 elif day < as_of:
                     summary = f"{head} reached {tail} — still open"
@@ -452,8 +456,9 @@ def _courtesy(
 def _contact_days(
     index: Index, account: str, as_of: datetime.date
 ) -> list[datetime.date]:
-    """The days of the notes on the account up to `as_of` that record contact:
-    a courtesy reminder or statement sent on a schedule answers nothing."""
+    """The days of the notes on the account up to `as_of` that answer a
+    level that is a letter: a courtesy reminder or statement sent on a
+    schedule answers nothing."""
     return [
         note.date
         for note in index.notes_for(account)

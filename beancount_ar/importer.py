@@ -25,32 +25,48 @@ After:
       Assets:Receivable:BackCoveDental  -640.00 USD
 
 A deposit is a transaction with one positive posting to the importer's
-account and at most one other leg, which is absent or a placeholder (an
-account named `...:Unknown`, `...:Uncategorized`, `...:Suspense`, ...).
-Matching, in order:
+account, an `Assets` account that is not a receivable, and at most one other
+leg, which is absent or a placeholder (an account named `...:Unknown`,
+`...:Uncategorized`, `...:Suspense`, ...). Matching, in order:
 
-1. Invoice ids in the payee, narration or string metadata (a `memo:`), as
-   whole words, ignoring case and punctuation ("inv2026119" names
-   INV-2026-119). Only open invoices dated on or before the deposit count;
-   an id that names only paid invoices leaves the deposit alone.
-2. The payee (else the narration) holding a customer's name or one of its
-   `aliases:` as whole words, ignoring case and punctuation. The invoice is
-   then picked by amount (rule 3) among that customer's; when none fits, or
-   two fit equally, the deposit is posted to the customer with no link: an
-   unapplied payment, which the plugin applies oldest first under `fifo`.
+1. Invoice ids in the payee, narration or string metadata (a `memo:`),
+   ignoring case and punctuation ("inv2026119" names INV-2026-119; in
+   "INV-1/INV-2" both are named). An id of digits only ("1001") counts only
+   after the word "inv" or "invoice" ("Invoice #1001", "Inv. No. 1001",
+   "INV1001"): "Check 1001" names no invoice. Only open invoices dated on or
+   before the deposit count; an id that names only paid invoices leaves the
+   deposit alone. When the payee names another customer (rule 2), or the
+   deposit is more than the invoices' open amount and the payee does not
+   name their customer, the deposit is left alone as ambiguous.
+2. The payee (else the narration) being a customer's whole name or one of
+   its `aliases:`, ignoring case and punctuation, a leading "The", trailing
+   legal forms ("Inc", "LLC", "Co.") and the bank's "ACH"/"WIRE" before and
+   ACH entry codes ("PPD", "CCD") after. The customer's account must take the
+   deposit's currency (its `open` lists it, or, listing none, it has an
+   invoice in it). The invoice is then picked by amount (rule 3) among that
+   customer's; when none fits, or two fit equally, the deposit is posted to
+   the customer with no link: an unapplied payment, which the plugin applies
+   oldest first under `fifo`.
 3. The amount: the open amount of one invoice, an invoice less its
    early-payment discount when the deposit is on or before the discount
    date, or a customer's whole open balance (all its invoices linked).
-   Exactly one candidate must fit.
+   Exactly one candidate must fit. An early-payment discount the customer
+   earned is not open: it is to be booked, not paid.
 
 A matched deposit gets the invoices' links, its receivable leg (and a
 discount leg to the configured discount account) and an `ar-match:` note
 saying how it was matched. An ambiguous or unmatched deposit is left as
 imported with an `ar-match:` note saying why. Within one import, an invoice
-paid by one deposit is not open to the next. A deposit already in the ledger
-(same date, bank account, amount, payee and narration) is marked as
-beangulp's duplicate and not matched again. Withdrawals and other entries
+paid by one deposit is not open to the next. The k-th deposit of a day with
+the same bank account and amount is a duplicate when the ledger already has
+k such bank postings that day, whatever their payee or other legs: beangulp
+prints it commented out, and it is not matched. Withdrawals and other entries
 pass untouched; no entry is dropped or reordered.
+
+The configuration is the `plugin "beancount_ar"` line of the ledger's top
+file: the file that includes the others (looked for beside the ledger's
+files and up to two folders above them). When no account is open below the
+configured receivable roots, the hook warns on stderr and changes nothing.
 """
 
 from __future__ import annotations

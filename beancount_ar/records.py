@@ -73,6 +73,18 @@ COURTESY, STATEMENT = "courtesy", "statement"
 SCHEDULED = (COURTESY, STATEMENT)
 
 
+#: The note of an email `bean-ar` sent (or tried to) carries its Message-ID.
+META_MESSAGE_ID = "message-id"
+
+
+def emailed(note: Note) -> bool:
+    """Whether a note records an email `bean-ar` sent: a letter, not a
+    conversation. It answers the escalation levels that are letters, never
+    a follow-up, a broken promise, a missed instalment or a level at which
+    the owner calls."""
+    return bool(note.meta.get(META_MESSAGE_ID))
+
+
 def scheduled(note: Note) -> bool:
     """Whether a note records a courtesy reminder or a statement sent on a
     schedule: mail, not contact about what is overdue (it answers no

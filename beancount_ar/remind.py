@@ -31,6 +31,7 @@ import jinja2
 from beancount_ar import (
     documents,
     payments,
+    records,
     render_invoice,
     schedule,
     statements,
@@ -302,12 +303,30 @@ def statement_context(
 
 def due(index: Index, as_of: datetime.date) -> list[worklist.WorkItem]:
     """The worklist's calls that also get a reminder email: an invoice reached
-    a new level, and something is overdue to collect."""
-    return [
-        item
-        for item in worklist.worklist(index, as_of).items
-        if worklist.ESCALATION in item.kinds and item.invoices
-    ]
+    a new level that no reminder was emailed for since (at a level where the
+    owner calls, the call stays on the worklist after the email), and
+    something is overdue to collect."""
+    config = index.config
+    result = []
+    for item in worklist.worklist(index, as_of).items:
+        if worklist.ESCALATION not in item.kinds or not item.invoices:
+            continue
+        sent = [
+            note.date
+            for note in index.notes_for(item.account)
+            if note.date <= as_of and records.emailed(note)
+            and not records.scheduled(note)
+        ]  # fmt: skip
+        if any(
+            late.new
+            and not any(
+                worklist.level_day(late.item, late.level, config) <= day for day in sent
+            )
+            for late in item.invoices
+            if late.level is not None
+        ):
+            result.append(item)
+    return result
 
 
 def build(

@@ -189,13 +189,28 @@ def courtesy(index: Index, as_of: datetime.date) -> list[Courtesy]:
     return result
 
 
+#: How many days into the next month a statement day missed at a month's
+#: end is still caught up.
+CATCH_UP_DAYS = 7
+
+
 def statement_day(index: Index, account: str, as_of: datetime.date) -> datetime.date:
-    """The customer's statement day in the month of `as_of`: its
+    """The customer's latest statement day on or before `as_of`: its
     `statement-day:`, else the configured `statement_day`, the month's last
-    day when the month is shorter."""
+    day when the month is shorter; this month's once it has come, else last
+    month's (so that a run missed on the last day is caught up the next)."""
     wanted = index.customers[account].statement_day or index.config.statement_day
-    last = calendar.monthrange(as_of.year, as_of.month)[1]
-    return as_of.replace(day=min(wanted, last))
+
+    def in_month(year: int, month: int) -> datetime.date:
+        last = calendar.monthrange(year, month)[1]
+        return datetime.date(year, month, min(wanted, last))
+
+    day = in_month(as_of.year, as_of.month)
+    if day <= as_of:
+        return day
+    if as_of.month == 1:
+        return in_month(as_of.year - 1, 12) if as_of.year > 1 else day
+    return in_month(as_of.year, as_of.month - 1)
 
 
 def _statement_noted(
@@ -210,14 +225,19 @@ def _statement_noted(
 def statements(index: Index, as_of: datetime.date) -> list[StatementDue]:
     """The customers due their monthly statement on `as_of`, by name.
 
-    A customer is due when its statement day this month has come, it had a
-    balance (owing or in credit) on that day and still has one, and no
-    statement note was logged for it since that day.
+    A customer is due when it had a balance (owing or in credit) on its
+    latest statement day and still has one, and no statement note was
+    logged for it since that day: a day the run did not happen is caught up
+    the next, any day of the same month, or up to `CATCH_UP_DAYS` later
+    across the month's end (a first run on the 1st does not send last
+    month's statements of the 15th).
     """
     result = []
     for account in index.customers:
         day = statement_day(index, account, as_of)
-        if as_of < day or _statement_noted(index, account, day, as_of):
+        if day > as_of or _statement_noted(index, account, day, as_of):
+            continue
+        if day.month != as_of.month and (as_of - day).days > CATCH_UP_DAYS:
             continue
         if not any(status.balance(index, account, as_of).values()):
             continue

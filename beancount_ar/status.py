@@ -133,16 +133,23 @@ def last_note(index: Index, account: str, as_of: datetime.date) -> records.Note 
     return latest
 
 
+def spoken(index: Index, account: str, as_of: datetime.date) -> list[records.Note]:
+    """The notes on the account up to `as_of` that record contact by a
+    person: not the note of an email `bean-ar` sent (a reminder, a courtesy
+    note, a statement)."""
+    return [
+        n
+        for n in index.notes_for(account)
+        if n.date <= as_of and not records.emailed(n) and not records.scheduled(n)
+    ]
+
+
 def open_followups(
     index: Index, account: str, as_of: datetime.date
 ) -> list[records.Followup]:
-    """Follow-ups not yet done: no note on the account dated on or after them
-    (other than one of an email sent on a schedule)."""
-    notes = [
-        n.date
-        for n in index.notes_for(account)
-        if n.date <= as_of and not records.scheduled(n)
-    ]
+    """Follow-ups not yet done: no note of contact on the account dated on or
+    after them (an email `bean-ar` sent does not do a follow-up)."""
+    notes = [n.date for n in spoken(index, account, as_of)]
     return sorted(
         (
             f

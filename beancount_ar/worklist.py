@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from beancount_ar import records, status, writer
 from beancount_ar.aging import DUE, OpenItem, open_items
+from beancount_ar.config import Config
 from beancount_ar.openitems import ZERO, Index, Invoice
 
 ESCALATION = "escalation"
@@ -133,6 +134,11 @@ def _add(money: Money, currency: str, number: Decimal) -> None:
     money[currency] = money.get(currency, ZERO) + number
 
 
+def level_day(item: OpenItem, level: str, config: Config) -> datetime.date:
+    """The day an open item reached `level`."""
+    return item.due + datetime.timedelta(days=dict(config.escalation)[level])
+
+
 def _noted_since(
     notes: list[records.Note], day: datetime.date, as_of: datetime.date
 ) -> bool:
@@ -232,14 +238,16 @@ def _call(
 ) -> WorkItem | None:
     """The one call to make to a customer, or None if there is no reason."""
     config = index.config
-    levels = dict(config.escalation)
     amounts = index.amounts
-    # A statement or courtesy note sent on a schedule is not contact.
+    # A statement or courtesy note sent on a schedule is not contact; a
+    # reminder email answers a level that is a letter, but only a person's
+    # note answers the owner's call, a broken promise, a missed instalment.
     notes = [
         n
         for n in index.notes_for(account)
         if n.date <= as_of and not records.scheduled(n)
     ]
+    people = status.spoken(index, account, as_of)
 
     # A currency the customer is in credit in has nothing to collect.
     balance = status.balance(index, account, as_of)
@@ -259,7 +267,9 @@ def _call(
             level is not None
             and held is None
             and not _noted_since(
-                notes, item.due + datetime.timedelta(days=levels[level]), as_of
+                people if level in status.OWNER_CALLS else notes,
+                level_day(item, level, config),
+                as_of,
             )
         )
         late.append(Late(item, level, new, held))
@@ -272,7 +282,7 @@ def _call(
             break
         state = status.promise_status(index, promise, as_of)
         if state.status == status.BROKEN and not _noted_since(
-            notes, promise.by + datetime.timedelta(days=1), as_of
+            people, promise.by + datetime.timedelta(days=1), as_of
         ):
             cur = promise.amount.currency
             reasons.append(
@@ -287,7 +297,7 @@ def _call(
     if (
         plan is not None
         and plan.status == "behind"
-        and not _noted_since(notes, plan.missed_since, as_of)
+        and not _noted_since(people, plan.missed_since, as_of)
     ):
         cur = plan.plan.amount.currency
         reasons.append(

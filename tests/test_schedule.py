@@ -423,12 +423,51 @@ def test_sending_options_need_the_statement_run(books, tmp_path):
 def test_statement_day_29_to_31_is_the_last_day_of_a_shorter_month():
     led = load(config="{'statement_day': 31}")
     acme = "Assets:Receivable:Acme"
-    assert schedule.statement_day(led.index, acme, day("2027-02-10")) == day(
+    assert schedule.statement_day(led.index, acme, day("2027-02-28")) == day(
         "2027-02-28"
     )
-    assert schedule.statement_day(led.index, acme, day("2027-03-10")) == day(
+    assert schedule.statement_day(led.index, acme, day("2027-03-31")) == day(
         "2027-03-31"
     )
+    # Before this month's day has come: last month's, to catch it up.
+    assert schedule.statement_day(led.index, acme, day("2027-03-10")) == day(
+        "2027-02-28"
+    )
+    assert schedule.statement_day(led.index, acme, day("2027-01-10")) == day(
+        "2026-12-31"
+    )
+
+
+def test_a_run_missed_on_the_last_day_is_caught_up_the_next_month():
+    led = load(
+        """
+2026-11-02 * "Acme Corp" "Logo" ^INV-1
+  Assets:Receivable:Acme   1000.00 USD
+  Income:Design
+""",
+        config="{'statement_day': 31}",
+    )
+    # November has 30 days: its statement day is the 30th. No run that day;
+    # the run of 1 December sends it.
+    due = schedule.statements(led.index, day("2026-12-01"))
+    assert [(s.recipient.customer, s.day) for s in due] == [
+        ("Acme Corp", day("2026-11-30"))
+    ]
+    sent = load(
+        """
+2026-11-02 * "Acme Corp" "Logo" ^INV-1
+  Assets:Receivable:Acme   1000.00 USD
+  Income:Design
+"""
+        + scheduled_note("statement", "2026-12-01"),
+        config="{'statement_day': 31}",
+    )
+    assert schedule.statements(sent.index, day("2026-12-02")) == []
+    assert schedule.statements(sent.index, day("2026-12-30")) == []
+    # December's own comes on the 31st.
+    assert [s.day for s in schedule.statements(sent.index, day("2026-12-31"))] == [
+        day("2026-12-31")
+    ]
 
 
 OVERDUE = """
@@ -508,3 +547,70 @@ def test_a_refused_statement_is_logged_and_not_tried_again_this_month(smtp, book
     again = run(folder, "statement", "2026-12-02", *argv)
     assert again.exit_code == 0, again.output
     assert to(inbox) == ["alice@acme.example"]
+
+
+# -- an email is a letter, not a call ------------------------------------------
+
+
+def emailed_note(on: str, what: str) -> str:
+    """The note `remind --send` logs for a reminder it sent."""
+    return f"""
+{on} note Assets:Receivable:Acme "Emailed {what} for INV-1; statement attached"
+  channel: "email"
+  message-id: "<{on}.{what}@northwind.example>"
+"""
+
+
+def calls(led, on: str) -> list[str]:
+    return [
+        f"{item.customer}: {', '.join(item.kinds)} ({item.level})"
+        for item in worklist.worklist(led.index, day(on)).items
+    ]
+
+
+def test_a_reminder_email_answers_a_level_that_is_a_letter():
+    # INV-1 fell due on 1 October: the reminder level on the 6th.
+    led = load(OVERDUE)
+    assert [i.customer for i in remind.due(led.index, day("2026-10-06"))] == [
+        "Acme Corp"
+    ]
+    led = load(OVERDUE, emailed_note("2026-10-06", "reminder"))
+    assert calls(led, "2026-10-07") == []
+    assert remind.due(led.index, day("2026-10-07")) == []
+
+
+def test_the_owners_call_stays_after_the_owner_letter_went_and_is_not_resent():
+    # The owner level on 15 November (45 days): the letter goes by email...
+    sent = OVERDUE + emailed_note("2026-11-15", "owner letter")
+    led = load(sent)
+    # ...and the owner still has to call: the call stays, the email is not
+    # sent again.
+    assert calls(led, "2026-11-16") == ["Acme Corp: escalation (owner)"]
+    assert remind.due(led.index, day("2026-11-16")) == []
+    # Once someone called and noted it, the call is done.
+    called = (
+        sent + '2026-11-17 note Assets:Receivable:Acme "Called Bob: paying Friday"\n'
+    )
+    assert calls(load(called), "2026-11-18") == []
+    # The next level (final demand on 30 November) is a new letter.
+    assert [
+        (i.customer, i.level) for i in remind.due(load(called).index, day("2026-11-30"))
+    ] == [("Acme Corp", "final-demand")]
+
+
+def test_a_reminder_email_does_not_do_a_follow_up_or_answer_a_broken_promise():
+    followup = (
+        '2026-10-01 custom "ar-followup" Assets:Receivable:Acme 2026-10-10 '
+        '"Call Bob about INV-1"\n'
+        '2026-10-01 custom "ar-promise" Assets:Receivable:Acme 1000.00 USD 2026-10-08\n'
+    )
+    led = load(OVERDUE, followup, emailed_note("2026-10-16", "second notice"))
+    assert [
+        f.what
+        for f in status.open_followups(
+            led.index, "Assets:Receivable:Acme", day("2026-10-17")
+        )
+    ] == ["Call Bob about INV-1"]
+    assert calls(led, "2026-10-17") == [
+        "Acme Corp: broken-promise, follow-up (second-notice)"
+    ]
