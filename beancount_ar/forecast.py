@@ -386,16 +386,20 @@ def _promises(
 ) -> Iterator[tuple[records.Promise, Decimal]]:
     """The pending promises that count, soonest first, with what is still to
     pay of each: of several on the same invoice (or on the whole account)
-    the latest made."""
-    latest: dict[str | None, status.PromiseStatus] = {}
+    those made last (a promise replaces the ones made before it; two made
+    the same day, a payment split over two dates, both count)."""
+    latest: dict[str | None, list[status.PromiseStatus]] = {}
     for state in status.pending_promises(index, account, as_of):
         promise = state.promise
         if promise.amount.currency != currency:
             continue
-        kept = latest.get(promise.invoice)
-        if kept is None or promise.date >= kept.promise.date:
-            latest[promise.invoice] = state
-    for state in sorted(latest.values(), key=lambda s: (s.promise.by, s.promise.date)):
+        kept = latest.setdefault(promise.invoice, [])
+        if kept and promise.date > kept[0].promise.date:
+            kept.clear()
+        if not kept or promise.date == kept[0].promise.date:
+            kept.append(state)
+    states = [state for group in latest.values() for state in group]
+    for state in sorted(states, key=lambda s: (s.promise.by, s.promise.date)):
         still = state.promise.amount.number - state.paid
         if still > 0:
             yield state.promise, still

@@ -209,6 +209,36 @@ def test_a_promise_for_the_whole_account_is_spread_in_due_order():
     ]
 
 
+def test_a_payment_promised_in_two_parts_the_same_day_counts_both():
+    led = load(
+        """
+        2024-03-01 * "Design" ^INV-1
+          Assets:Receivable:Acme  1000.00 USD
+          Income:Design
+        2024-03-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2024-04-05
+        2024-03-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2024-05-15
+        """
+    )
+    promised = [f for f in forecast(led.index, AS_OF).flows if f.source == "promised"]
+    assert [(f.day, f.amount) for f in promised] == [
+        (day("2024-04-05"), D("500.00")),
+        (day("2024-05-15"), D("500.00")),
+    ]
+    # A promise made later replaces both.
+    again = load(
+        """
+        2024-03-01 * "Design" ^INV-1
+          Assets:Receivable:Acme  1000.00 USD
+          Income:Design
+        2024-03-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2024-04-05
+        2024-03-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2024-05-15
+        2024-03-24 custom "ar-promise" Assets:Receivable:Acme 1000.00 USD 2024-04-20
+        """
+    )
+    promised = [f for f in forecast(again.index, AS_OF).flows if f.source == "promised"]
+    assert [(f.day, f.amount) for f in promised] == [(day("2024-04-20"), D("1000.00"))]
+
+
 def test_configured_collectability_overrides_the_default_curve():
     led = load(SMALL, config="{'collectability': {'91+': 0.25}}")
     report = forecast(led.index, AS_OF)
