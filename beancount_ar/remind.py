@@ -88,7 +88,7 @@ def _one_line(text: str | None) -> str:
     return " ".join(str(text or "").split())
 
 
-def _address(name: str, addr: str) -> Address:
+def address(name: str, addr: str) -> Address:
     """An address header value; raises ValueError for a malformed address."""
     addr = str(addr).strip()
     local, at, domain = addr.rpartition("@")
@@ -519,13 +519,13 @@ def _envelope(
     as_of: datetime.date,
     sender: str | None,
     name: str,
-    address: str,
+    to_address: str,
 ) -> tuple[Address, Address | None]:
     """To and From; raises ValueError for an address that cannot be used."""
     company = statements.company(index, as_of)
     sender = sender or (company.email if company else None)
-    to = _address(name, address)
-    origin = _address(company.name if company else "", sender) if sender else None
+    to = address(name, to_address)
+    origin = address(company.name if company else "", sender) if sender else None
     return to, origin
 
 

@@ -614,3 +614,21 @@ def test_a_reminder_email_does_not_do_a_follow_up_or_answer_a_broken_promise():
     assert calls(led, "2026-10-17") == [
         "Acme Corp: broken-promise, follow-up (second-notice)"
     ]
+
+
+def test_a_bad_sender_is_refused_once_not_for_every_customer(books):
+    folder = books()
+    for command, flag in (("statement", "--sender"), ("remind", "--from")):
+        extra = ("--all",) if command == "statement" else ()
+        result = run(folder, command, "2026-12-01", *extra, flag, "x@y")
+        assert result.exit_code == 2
+        assert result.stderr.count("not a usable email address: 'x@y'") == 1
+        assert flag in result.stderr
+    broken = books(extra="").joinpath("main.beancount")
+    broken.write_text(
+        broken.read_text().replace("billing@northwind.example", "billing")
+    )
+    result = run(folder, "statement", "2026-12-01", "--all")
+    assert result.exit_code == 1
+    assert result.stderr.count("not a usable email address") == 1
+    assert 'the email of custom "ar-company"' in result.stderr

@@ -37,6 +37,17 @@ def _templates_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _checked_sender(ctx: click.Context, param: click.Parameter, value: str | None):
+    """The sender's address, refused once here rather than for every email."""
+    if value is None:
+        return None
+    try:
+        remind_lib.address("", value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _sending_options(
     sender_flag: str = "--from",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -62,6 +73,7 @@ def _sending_options(
             sender_flag,
             "sender",
             metavar="ADDRESS",
+            callback=_checked_sender,
             help="From (default: the ar-company email).",
         ),
     ]
@@ -282,6 +294,15 @@ def _run(
                 err=True,
             )
             click.get_current_context().exit(1)
+    if not delivery.sender and company_email(loaded, as_of):
+        try:
+            remind_lib.address("", company_email(loaded, as_of))
+        except ValueError as exc:
+            click.echo(
+                f'bean-ar: the email of custom "ar-company" is {exc}; nothing sent',
+                err=True,
+            )
+            click.get_current_context().exit(1)
     env = documents.environment(
         templates, render.Amounts(loaded.options.get("dcontext"))
     )
@@ -320,6 +341,11 @@ def _run(
         click.echo("(nothing sent: use --out DIR to write them, --send to deliver)")
     if failed or loaded.errors:
         click.get_current_context().exit(1)
+
+
+def company_email(loaded: ledger_lib.Ledger, as_of: datetime.date) -> str | None:
+    company = statements_lib.company(loaded.index, as_of)
+    return company.email if company else None
 
 
 def _not_sent(r: remind_lib.Reminder) -> str:
