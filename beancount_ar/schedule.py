@@ -216,8 +216,14 @@ def statement_day(index: Index, account: str, as_of: datetime.date) -> datetime.
 def _statement_noted(
     index: Index, account: str, since: datetime.date, as_of: datetime.date
 ) -> bool:
+    """Whether the customer was sent its statement since `since`: by the
+    statement run, or attached to a reminder (every reminder attaches it)."""
     return any(
-        since <= note.date <= as_of and note.meta.get(META_SENT) == STATEMENT
+        since <= note.date <= as_of
+        and (
+            note.meta.get(META_SENT) == STATEMENT
+            or (records.emailed(note) and note.meta.get(META_SENT) is None)
+        )
         for note in index.notes_for(account)
     )
 

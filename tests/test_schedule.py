@@ -632,3 +632,18 @@ def test_a_bad_sender_is_refused_once_not_for_every_customer(books):
     assert result.exit_code == 1
     assert result.stderr.count("not a usable email address") == 1
     assert 'the email of custom "ar-company"' in result.stderr
+
+
+def test_a_reminder_sent_today_carried_the_statement_so_the_run_skips_it(books):
+    # Acme's reminder went on 1 December with the statement attached (run
+    # `remind` before the statement run): no second copy that day.
+    folder = books(
+        extra="""
+2026-12-01 note Assets:Receivable:Acme "Emailed reminder for INV-1; statement attached"
+  channel: "email"
+  message-id: "<r1@northwind.example>"
+"""
+    )
+    listed = run(folder, "statement", "2026-12-01", "--all")
+    assert "Acme Corp" not in listed.stdout
+    assert "Omega Overpaid: statement to ap@omega.example" in listed.stdout
