@@ -20,7 +20,7 @@ from beancount_ar import payments, records
 from beancount_ar.aging import DUE, bucket_labels, open_items, unapplied
 from beancount_ar.openitems import ZERO, Customer, Index
 from beancount_ar.payments import company
-from beancount_ar.status import balance
+from beancount_ar.status import balance, dispute_for
 
 OPEN_ITEM, ACTIVITY = "open-item", "activity"
 KINDS = (OPEN_ITEM, ACTIVITY)
@@ -40,6 +40,7 @@ class OpenLine(NamedTuple):
     terms: str | None = None  # "2/10 Net 30"
     discount: Discount | None = None  # an early-payment discount still open
     pay_url: str | None = None  # the link that pays this invoice
+    disputed: str | None = None  # the reason of a dispute open on it
 
 
 class Discount(NamedTuple):
@@ -73,14 +74,21 @@ class CurrencySection(NamedTuple):
     activity: list[ActivityLine]
     total: Decimal  # the balance on the as-of date (the ledger's)
     earned: Decimal = ZERO  # early-payment discounts earned, not yet booked
-    overdue: Decimal = ZERO  # of what is due, what is past due now
+    overdue: Decimal = ZERO  # of what is due, what is past due now (not disputed)
     instructions: str | None = None  # how to pay in this currency
-    pay_url: str | None = None  # the link that pays the balance due
+    pay_url: str | None = None  # the link that pays `to_pay`
+    disputed: Decimal = ZERO  # of what is due, what is in dispute
 
     @property
     def due(self) -> Decimal:
         """What the customer owes: the balance less the discounts earned."""
         return self.total - self.earned
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What the customer is asked to pay now: what it owes less what is
+        in dispute (asked for once the dispute is settled)."""
+        return self.due - self.disputed
 
 
 class Statement(NamedTuple):
@@ -119,6 +127,14 @@ def _discount(index: Index, item: Any, as_of: datetime.date) -> Discount | None:
     pays = invoice.first - amount
     link = payments.pay_url(index, invoice.account, pays, invoice.currency, invoice)
     return Discount(terms.discount_pct, until, amount, pays, link)
+
+
+def _dispute(index: Index, item: Any, as_of: datetime.date) -> str | None:
+    """The reason of the dispute open on an open item's invoice, if any."""
+    dispute = dispute_for(index, item.invoice, as_of)
+    if dispute is None:
+        return None
+    return dispute.reason or "in dispute"
 
 
 def default_start(as_of: datetime.date) -> datetime.date:
@@ -210,6 +226,7 @@ def statement(
                 i.invoice.terms.text if i.invoice.terms else None,
                 _discount(index, i, as_of),
                 payments.pay_url(index, account, i.open, cur, i.invoice),
+                _dispute(index, i, as_of),
             )
             for i in items
             if i.currency == cur
@@ -228,6 +245,16 @@ def statement(
             )
         total = closing.get(cur, ZERO)
         earned = sum((line.earned for line in lines), ZERO)
+        disputed = sum((ln.open - ln.earned for ln in lines if ln.disputed), ZERO)
+        disputed = min(disputed, max(total - earned, ZERO))  # credits pay first
+        overdue = sum(
+            (
+                ln.open - ln.earned
+                for ln in lines
+                if ln.days_overdue > 0 and not ln.disputed
+            ),
+            ZERO,
+        )
         sections.append(
             CurrencySection(
                 cur,
@@ -238,10 +265,10 @@ def statement(
                 activity,
                 total,
                 earned,
-                sum((ln.open for ln in lines if ln.days_overdue > 0), ZERO)
-                - sum((ln.earned for ln in lines if ln.days_overdue > 0), ZERO),
+                overdue,
                 payments.instructions(index, cur, as_of),
-                payments.pay_url(index, account, total - earned, cur),
+                payments.pay_url(index, account, total - earned - disputed, cur),
+                disputed,
             )
         )
     return Statement(

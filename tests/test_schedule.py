@@ -647,3 +647,27 @@ def test_a_reminder_sent_today_carried_the_statement_so_the_run_skips_it(books):
     listed = run(folder, "statement", "2026-12-01", "--all")
     assert "Acme Corp" not in listed.stdout
     assert "Omega Overpaid: statement to ap@omega.example" in listed.stdout
+
+
+def test_the_statement_email_leaves_a_dispute_out_of_what_it_asks_for(books, tmp_path):
+    folder = books(
+        extra='2026-11-20 custom "ar-dispute" Assets:Receivable:Acme "INV-1" '
+        '"Wrong logo colour"\n'
+        '2026-11-07 * "Acme Corp" "Flyers" ^INV-9\n'
+        "  Assets:Receivable:Acme   800.00 USD\n"
+        "  Income:Design\n"
+    )
+    outbox = tmp_path / "outbox"
+    result = run(folder, "statement", "2026-12-01", "--all", "--out", str(outbox))
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(
+        (outbox / "2026-12-01-Acme-statement.eml").read_bytes(),
+        policy=email.policy.default,
+    )
+    text = plain(message)
+    assert "The balance due is USD 12,800.00" in text
+    assert (
+        "USD 12,000.00 of the balance is in dispute: we do not ask for it until "
+        "the dispute is settled, so USD 800.00 is to pay now." in text
+    )
+    assert "Pay your balance of USD 12,800.00" not in text

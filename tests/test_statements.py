@@ -135,3 +135,68 @@ def test_statements_for_all_customers_with_a_balance():
         "Assets:Receivable:Beta",
     ]
     assert statements.customers_with_balance(led.index, day("2024-01-31")) == []
+
+
+DISPUTED = """
+2024-01-01 custom "ar-company" "Northwind" "1 Harbour Rd" "billing@northwind.example" "+1 555 0199" "Pay by ACH"
+
+2024-02-01 * "Acme Corp" "Catalogue" ^INV-1
+  Assets:Receivable:Acme   5200.00 USD
+  Income:Design
+
+2024-02-10 * "Acme Corp" "Posters" ^INV-2
+  Assets:Receivable:Acme   1100.00 USD
+  Income:Design
+
+2024-03-01 custom "ar-dispute" Assets:Receivable:Acme "INV-1" "Colour printed too light"
+"""
+
+
+def test_a_disputed_invoice_is_owed_but_not_asked_for():
+    led = load(DISPUTED, config="{'pay_url': 'https://pay.example/?a={amount}'}")
+    (section,) = statements.statement(led.index, ACME, day("2024-04-15")).sections
+    disputed, posters = section.open_lines
+    assert disputed.disputed == "Colour printed too light"
+    assert posters.disputed is None
+    # The balance is the ledger's; what is past due and what the payment
+    # link asks for leave the dispute out.
+    assert section.total == section.due == D("6300.00")
+    assert section.disputed == D("5200.00")
+    assert section.overdue == D("1100.00")
+    assert section.to_pay == D("1100.00")
+    assert section.pay_url == "https://pay.example/?a=1100.00"
+    # Once resolved, it is asked for again.
+    resolved = load(
+        DISPUTED,
+        '2024-04-01 custom "ar-resolved" Assets:Receivable:Acme "INV-1"\n',
+    )
+    (section,) = statements.statement(resolved.index, ACME, day("2024-04-15")).sections
+    assert section.disputed == 0
+    assert section.overdue == section.to_pay == D("6300.00")
+
+
+def test_the_statement_says_what_is_in_dispute(tmp_path):
+    from click.testing import CliRunner
+
+    from beancount_ar.cli import cli
+
+    main = tmp_path / "main.beancount"
+    main.write_text(
+        "plugin \"beancount_ar\" \"{'pay_url': 'https://pay.example/?a={amount}'}\"\n"
+        "2024-01-01 open Assets:Receivable:Acme\n"
+        '  customer: "Acme Corp"\n'
+        "2024-01-01 open Income:Design\n" + DISPUTED
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["statement", str(main), "Acme", "--as-of", "2024-04-15", "--format", "txt"],
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "  of which in dispute:        USD 5,200.00 (not asked for now)" in text
+    assert "To pay now USD  1,100.00" in text
+    inv1 = text[text.index("INV-1  ") : text.index("INV-2  ")]
+    assert "dispute" in inv1.splitlines()[0]
+    assert "In dispute: Colour printed too light." in " ".join(inv1.split())
+    assert "Pay online" not in inv1
+    assert "Pay USD 1,100.00 online:" in text
