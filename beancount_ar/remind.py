@@ -229,7 +229,10 @@ def note_text(reminder: Reminder) -> str:
     if reminder.kind == schedule.STATEMENT:
         return f"Emailed statement of account as of {reminder.as_of}"
     what = _sent_as(reminder)
-    attached = "invoices and statement" if reminder.attached else "statement"
+    n = len(reminder.attached)
+    attached = (
+        f"{'invoice' if n == 1 else 'invoices'} and statement" if n else "statement"
+    )
     return f"Emailed {what} for {', '.join(reminder.invoices)}; {attached} attached"
 
 

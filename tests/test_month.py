@@ -414,7 +414,7 @@ def test_the_logged_note_names_the_level_once(month):
     )
     casco = reminders(month)["Assets:Receivable:Casco"]
     assert remind.note_text(casco) == (
-        "Emailed second notice for INV-120; invoices and statement attached"
+        "Emailed second notice for INV-120; invoice and statement attached"
     )
     first = remind.Reminder("a", "b", "reminder", ("INV-1",), None, "", None)
     assert "reminder reminder" not in remind.note_text(first)

@@ -334,6 +334,8 @@ def _run(
         failed += _send(
             ready, collections, as_of, host, port, delivery.starttls, delivery.user
         )
+        if not ready:
+            click.echo(f"nothing to send on {as_of}")
     if not delivery.out and not delivery.send:
         for r in ready:
             about = f" ({', '.join(r.invoices)})" if r.invoices else ""
