@@ -17,7 +17,12 @@ the index on an as-of date:
   "reminder" on the due date plus `grace_days`. Disputed invoices, earned
   discounts, a currency the customer is in credit in, and invoices a pending
   promise or a plan covers (the worklist's rule: the promise or plan is the
-  next step, and it has its own events) get no level events;
+  next step, and it has its own events) get no level events. A level
+  reached while a promise or plan held the dunning is not back-dated once
+  the hold ends: the level the invoice is at then is dated the day the hold
+  ended (for a broken promise, the day after the date promised), the day
+  the worklist calls about it, and the levels it passed on hold are left
+  out;
 - `courtesy`: with `courtesy_days` set, the day the friendly note about an
   open invoice goes out (`schedule.courtesy`: that many days before it is
   due, or on its date when it is due sooner), sent or not; none for
@@ -25,24 +30,31 @@ the index on an as-of date:
 
 Events from the last `HISTORY_DAYS` days are kept, with how they turned
 out, so that an event does not vanish from a calendar the day after it
-happens; everything still to come is included. A uid names the thing itself
+happens; everything still to come is included. That holds for an invoice
+paid since, too: its level and courtesy events up to the day it was paid
+stay, marked paid, and those still to come go. A uid names the thing itself
 (the follow-up, the promise, the instalment, the invoice and level), never
 the run or the as-of date: importing the calendar again, or refreshing a
 subscription, updates an event in place and never duplicates it, and a
 promise or follow-up whose date is corrected in the ledger keeps its uid.
+Two follow-ups (or promises) with the same identity are numbered over all
+of the account's records in ledger order, never over what a day shows, so
+the second one keeps its "-2" after the first has left the window.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import NamedTuple
 
 from beancount_ar import dates, records, schedule, status
-from beancount_ar.aging import DUE, OpenItem, open_items
-from beancount_ar.openitems import ZERO, Index
+from beancount_ar.aging import DUE, OpenItem, bucket_for, open_items
+from beancount_ar.openitems import ZERO, Index, Invoice
 from beancount_ar.worklist import waiting as waiting_on
 
 FOLLOW_UP = "follow-up"
@@ -96,7 +108,8 @@ def events(
     except OverflowError:
         since = datetime.date.min
     dunned = _dunned(index, as_of)
-    accounts = set(dunned)
+    paid = _paid(index, as_of, since)
+    accounts = set(dunned) | set(paid)
     for kind in ("ar-followup", "ar-promise", "ar-plan"):
         accounts.update(
             r.account for r in index.records.get(kind, ()) if r.date <= as_of
@@ -112,12 +125,13 @@ def events(
         found += _followups(index, account, as_of, since, contact)
         found += _promises(index, account, as_of, since, contact)
         found += _plan(index, account, as_of, since, contact)
-        found += _levels(index, account, items, as_of, since)
+        settled = paid.get(account, [])
+        holds = _Holds(index, account)
+        found += _levels(index, account, items, settled, holds, as_of, since)
         if index.config.courtesy_days is not None:
-            found += _courtesy(index, account, items, as_of, since)
-    # In ledger order, so that a "-2" stays with its thing; an event past the
-    # last date reports reach (a promise "by 9999-12-31") has no next day to
-    # end on, and is left out.
+            found += _courtesy(index, account, items, settled, holds, as_of, since)
+    # An event past the last date reports reach (a promise "by 9999-12-31")
+    # has no next day to end on, and is left out.
     found = _unique([e for e in found if e.day <= dates.LATEST])
     found.sort(key=lambda e: (e.day, KINDS.index(e.kind), e.customer.casefold()))
     return found
@@ -139,6 +153,162 @@ def _dunned(index: Index, as_of: datetime.date) -> dict[str, list[OpenItem]]:
     return by_account
 
 
+class _Paid(NamedTuple):
+    """A charge of an invoice paid since the window began, as it stood on
+    the last day it was open."""
+
+    item: OpenItem
+    paid: datetime.date  # the day nothing was left open of the invoice
+
+
+def _paid(
+    index: Index, as_of: datetime.date, since: datetime.date
+) -> dict[str, list[_Paid]]:
+    """The charges the worklist would have collected on the day before their
+    invoice was paid, for invoices paid on `since` or later: their past
+    events stay, marked paid."""
+    by_account: dict[str, list[_Paid]] = {}
+    balances: dict[tuple[str, datetime.date], dict[str, Decimal]] = {}
+    for invoice in index.invoices:
+        # Most invoices were paid long ago: no application to walk.
+        if invoice.date > as_of or (
+            invoice.open <= 0
+            and invoice.last_change is not None
+            and invoice.last_change < since
+        ):
+            continue
+        if invoice.open_at(as_of) > 0:
+            continue  # open: `_dunned` has it
+        paid = max(
+            [
+                invoice.date,
+                *(m.date for m in invoice.memos or () if m.date <= as_of),
+                *(a.date for a in invoice.applications if a.date <= as_of),
+            ]
+        )
+        if paid < since or paid == datetime.date.min:
+            continue
+        # As `_dunned` saw it on its last day open.
+        day = paid - ONE_DAY
+        if status.dispute_for(index, invoice, day) is not None:
+            continue
+        account, cur = invoice.account, invoice.currency
+        if _may_be_in_credit(index, account, cur, day):
+            key = (account, day)
+            if key not in balances:
+                balances[key] = status.balance(index, account, day)
+            if balances[key].get(cur, ZERO) <= 0:
+                continue
+        by_account.setdefault(account, []).extend(
+            _Paid(item, paid)
+            for item in _charges(index, invoice, day)
+            if item.collectible
+        )
+    return by_account
+
+
+def _charges(index: Index, invoice: Invoice, day: datetime.date) -> list[OpenItem]:
+    """The charges of `invoice` open on `day`, as `open_items` makes them."""
+    earned = status.earned_discount(invoice, day, index.amounts)
+    bounds = index.config.buckets
+    return [
+        OpenItem(
+            invoice,
+            (day - part.due).days,
+            (day - part.date).days,
+            bucket_for((day - part.due).days, bounds, DUE),
+            part.amount,
+            part.open,
+            part.due,
+            part.memo,
+            part.open if earned else ZERO,
+        )
+        for part in invoice.parts_at(day)
+    ]
+
+
+def _may_be_in_credit(
+    index: Index, account: str, currency: str, day: datetime.date
+) -> bool:
+    """Whether a credit of the account in `currency` is unapplied on `day`:
+    only then can the customer be in credit while an invoice is open."""
+    credits = index.memo(
+        ("calendar-ever-unapplied", account),
+        lambda: [c for c in index.credits_for(account) if not c.settled_by(c.date)],
+    )
+    return any(
+        c.currency == currency and c.date <= day and c.remaining_at(day) > 0
+        for c in credits
+    )
+
+
+class _Holds:
+    """Whether a pending promise or a plan held an item's dunning on a day
+    (the worklist's `waiting`), remembered per day for one account."""
+
+    def __init__(self, index: Index, account: str) -> None:
+        self.index = index
+        self.account = account
+        promises = index.records_for("ar-promise", account)
+        plans = index.records_for("ar-plan", account)
+        self._any = bool(promises or plans)
+        self._on: dict[
+            datetime.date,
+            tuple[list[status.PromiseStatus], status.PlanStatus | None],
+        ] = {}
+        # A hold can only begin or end on these days: a promise or plan
+        # made, the day after a promise's date, a payment or credit.
+        changes: set[datetime.date] = set()
+        if self._any:
+            changes.update(r.date for r in (*promises, *plans))
+            changes.update(c.date for c in index.credits_for(account))
+            changes.update(p.by + ONE_DAY for p in promises if p.by < datetime.date.max)
+        self._changes = sorted(changes)
+
+    def held(self, item: OpenItem, day: datetime.date) -> bool:
+        if not self._any:
+            return False
+        if day not in self._on:
+            self._on[day] = (
+                status.pending_promises(self.index, self.account, day),
+                status.plan_for(self.index, self.account, day),
+            )
+        return waiting_on(item, *self._on[day]) is not None
+
+    def ended(
+        self, item: OpenItem, held: datetime.date, until: datetime.date
+    ) -> datetime.date | None:
+        """The first day after `held` on which `item` is not held, if on or
+        before `until`."""
+        start = bisect.bisect_right(self._changes, held)
+        for day in self._changes[start:]:
+            if day > until:
+                break
+            if not self.held(item, day):
+                return day
+        return None
+
+
+def _level_day(
+    holds: _Holds,
+    item: OpenItem,
+    levels: list[tuple[str, int, datetime.date]],
+    k: int,
+    until: datetime.date,
+) -> datetime.date | None:
+    """The day the event of `item` reaching `levels[k]` stands on: the day
+    it reached it; or, if a promise or plan held the dunning that day, the
+    day the hold ended, if by `until` and before the next level. None: not
+    shown, the level passed on hold."""
+    day = levels[k][2]
+    if not holds.held(item, day):
+        return day
+    ended = holds.ended(item, day, until)
+    if ended is None or (k + 1 < len(levels) and levels[k + 1][2] <= ended):
+        return None
+    return ended
+
+
 # -- each kind ----------------------------------------------------------------
 
 
@@ -152,13 +322,17 @@ def _followups(
     name = index.customers[account].name
     notes = [note.date for note in status.spoken(index, account, as_of)]
     result = []
+    seen: dict[str, int] = {}
     for followup in index.records_for("ar-followup", account):
+        what = followup.what.strip()
+        uid = _numbered(
+            seen, f"followup-{_slug(account)}-{followup.date}-{_digest(what)}"
+        )
         if followup.date > as_of:
             break
         if followup.due < since:
             continue
         done = any(followup.due <= day for day in notes)
-        what = followup.what.strip()
         summary = f"{name}: {what}" if what else f"Follow up {name}"
         if done:
             summary += " — done"
@@ -170,7 +344,6 @@ def _followups(
             *_ask_for(contact),
             _customer_line(name, account),
         ]
-        uid = f"followup-{_slug(account)}-{followup.date}-{_digest(what)}"
         result.append(
             Event(
                 uid,
@@ -197,7 +370,12 @@ def _promises(
     name = index.customers[account].name
     fmt = index.amounts
     result = []
+    seen: dict[str, int] = {}
     for promise in index.records_for("ar-promise", account):
+        uid = f"promise-{_slug(account)}-{promise.date}"
+        if promise.invoice:
+            uid += f"-{_slug(promise.invoice)}"
+        uid = _numbered(seen, uid)
         if promise.date > as_of:
             break
         if promise.by < since:
@@ -223,9 +401,6 @@ def _promises(
             *_ask_for(contact),
             _customer_line(name, account),
         ]
-        uid = f"promise-{_slug(account)}-{promise.date}"
-        if promise.invoice:
-            uid += f"-{_slug(promise.invoice)}"
         result.append(
             Event(
                 uid,
@@ -316,94 +491,162 @@ def _levels(
     index: Index,
     account: str,
     items: list[OpenItem],
+    paid: list[_Paid],
+    holds: _Holds,
     as_of: datetime.date,
     since: datetime.date,
 ) -> list[Event]:
-    """Each invoice's next level, and the levels it reached since `since`."""
-    if not items:
+    """Each open invoice's next level, the levels it reached since `since`,
+    and those a paid invoice reached before it was paid."""
+    if not items and not paid:
         return []
-    name = index.customers[account].name
-    fmt = index.amounts
     notes = _contact_days(index, account, as_of)
     people = [note.date for note in status.spoken(index, account, as_of)]
-    promises = status.pending_promises(index, account, as_of)
-    plan = status.plan_for(index, account, as_of)
     result = []
     for item in items:
-        if waiting_on(item, promises, plan) is not None:
+        if holds.held(item, as_of):
             continue
-        cur = item.currency
-        for level, days in index.config.escalation:
-            try:
-                day = item.due + datetime.timedelta(days=days)
-            except OverflowError:
+        levels = _level_days(item, index.config.escalation)
+        for k, (level, days, day) in enumerate(levels):
+            if day > as_of:
+                # Only the next level still to come.
+                result.append(
+                    _level_event(
+                        index, item, level, days, day, "next", "reaches", as_of
+                    )
+                )
                 break
-            reached = days <= item.days_overdue
-            if reached and day < since:
+            # Held that day, a level shows the day the hold ended, which is
+            # before the next level: one long past may still be in range.
+            if day < since and (k + 1 < len(levels) and levels[k + 1][2] <= since):
                 continue
-            # "INV-7 reaches the final demand level"; once past, whether a
-            # note on the account answered it (as the worklist counts it).
-            head = f"{name}: {item.label}"
-            tail = f"the {level.replace('-', ' ')} level"
-            summary, state = f"{head} reaches {tail}", "next"
-            if reached:
-                state = "reached"
-                # As the worklist counts it: a reminder email answers a
-                # level that is a letter, only a person the owner's call.
-                answers = people if level in status.OWNER_CALLS else notes
-                if any(day <= note for note in answers):
-                    summary, state = f"{head} reached {tail} — done", "done"
-                elif day < as_of:
-                    summary = f"{head} reached {tail} — still open"
-            contact = status.contact_for(index, account, level, as_of)
-            lines = [
-                f"{item.label}: {item.description}" if item.description else item.label,
-                f"{fmt.text(item.open, cur)} open of {fmt.text(item.amount, cur)}, "
-                f"due {item.due}; {_days(days)} past due on {day}.",
-                *_ask_for(contact),
-                *(
-                    ["The owner calls (the level calls for it)."]
-                    if level in status.OWNER_CALLS
-                    else []
-                ),
-                _customer_line(name, account),
-            ]
-            label = item.label.replace(" memo ", "-memo-")
+            shown = _level_day(holds, item, levels, k, as_of)
+            if shown is None or shown < since:
+                continue
+            # Whether a note on the account answered it, as the worklist
+            # counts it: a reminder email answers a level that is a letter,
+            # only a person the owner's call.
+            answers = people if level in status.OWNER_CALLS else notes
+            if any(day <= note for note in answers):
+                state, outcome = "done", " — done"
+            elif shown < as_of:
+                state, outcome = "reached", " — still open"
+            else:
+                state, outcome = "reached", ""
+            # Today's level "reaches" it, as the day before said.
+            verb = "reaches" if day == as_of else "reached"
+            event = _level_event(index, item, level, days, day, state, verb, as_of)
+            if shown != day:
+                event = event._replace(
+                    day=shown,
+                    description=event.description.replace(
+                        "\n",
+                        f"\nReached while a promise or plan held the dunning, "
+                        f"until {shown - ONE_DAY}.\n",
+                        1,
+                    ),
+                )
+            result.append(event._replace(summary=event.summary + outcome))
+    for settled in paid:
+        item = settled.item
+        levels = _level_days(item, index.config.escalation)
+        for k, (level, days, day) in enumerate(levels):
+            if day > settled.paid:
+                break  # nothing left to do
+            # A hold that ended only with the payment never showed it.
+            shown = _level_day(holds, item, levels, k, settled.paid - ONE_DAY)
+            if shown is None or shown < since:
+                continue
+            event = _level_event(
+                index, item, level, days, day, "paid", "reached", as_of
+            )
             result.append(
-                Event(
-                    f"level-{_slug(account)}-{_slug(label)}-{_slug(level)}",
-                    day,
-                    LEVEL,
-                    state,
-                    summary,
-                    "\n".join(lines),
-                    account,
-                    name,
-                    (item.invoice.id,),
+                event._replace(
+                    day=shown,
+                    summary=event.summary + " — paid",
+                    description=_paid_line(event.description, settled.paid),
                 )
             )
-            if not reached:
-                break  # only the next level still to come
     return result
+
+
+def _level_days(
+    item: OpenItem, escalation: Iterable[tuple[str, int]]
+) -> list[tuple[str, int, datetime.date]]:
+    """Each level with its days past due and the day `item` reaches it."""
+    found = []
+    for level, days in escalation:
+        try:
+            found.append((level, days, item.due + datetime.timedelta(days=days)))
+        except OverflowError:
+            break
+    return found
+
+
+def _level_event(
+    index: Index,
+    item: OpenItem,
+    level: str,
+    days: int,
+    day: datetime.date,
+    state: str,
+    verb: str,
+    as_of: datetime.date,
+) -> Event:
+    """The event "Acme Corp: INV-7 reaches the final demand level" on `day`."""
+    account = item.invoice.account
+    name = index.customers[account].name
+    fmt = index.amounts
+    cur = item.currency
+    contact = status.contact_for(index, account, level, as_of)
+    lines = [
+        f"{item.label}: {item.description}" if item.description else item.label,
+        f"{fmt.text(item.open, cur)} open of {fmt.text(item.amount, cur)}, "
+        f"due {item.due}; {_days(days)} past due on {day}.",
+        *_ask_for(contact),
+        *(
+            ["The owner calls (the level calls for it)."]
+            if level in status.OWNER_CALLS
+            else []
+        ),
+        _customer_line(name, account),
+    ]
+    label = item.label.replace(" memo ", "-memo-")
+    return Event(
+        f"level-{_slug(account)}-{_slug(label)}-{_slug(level)}",
+        day,
+        LEVEL,
+        state,
+        f"{name}: {item.label} {verb} the {level.replace('-', ' ')} level",
+        "\n".join(lines),
+        account,
+        name,
+        (item.invoice.id,),
+    )
+
+
+def _paid_line(description: str, paid: datetime.date) -> str:
+    """The description with "Paid on 2026-12-08." after its first line."""
+    first, _, rest = description.partition("\n")
+    return f"{first}\nPaid on {paid}.\n{rest}"
 
 
 def _courtesy(
     index: Index,
     account: str,
     items: list[OpenItem],
+    paid: list[_Paid],
+    holds: _Holds,
     as_of: datetime.date,
     since: datetime.date,
 ) -> list[Event]:
     """The day each invoice's courtesy note goes out (`schedule.courtesy`):
     `courtesy_days` before it is due, or on its date when it is due sooner;
-    marked sent once a scheduled note names it."""
+    marked sent once a scheduled note names it, paid once it is paid."""
     customer = index.customers[account]
     if not customer.emails:
         return []
-    fmt = index.amounts
     days = index.config.courtesy_days or 0
-    promises = status.pending_promises(index, account, as_of)
-    plan = status.plan_for(index, account, as_of)
     sent: set[str] = set()
     for note in index.notes_for(account):
         if (
@@ -412,8 +655,11 @@ def _courtesy(
         ):
             sent.update(str(note.meta.get(schedule.META_INVOICES) or "").split(", "))
     result = []
-    for item in items:
-        if item.due <= item.date or waiting_on(item, promises, plan) is not None:
+    for item, settled in [
+        *((item, None) for item in items),
+        *((p.item, p.paid) for p in paid),
+    ]:
+        if item.due <= item.date:
             continue
         try:
             day = max(item.due - datetime.timedelta(days=days), item.date)
@@ -421,33 +667,49 @@ def _courtesy(
             day = item.date
         if day < since:
             continue
-        summary = f"{customer.name}: courtesy reminder for {item.label}, due {item.due}"
-        state = "due"
-        if item.label in sent:
-            summary, state = summary + " — sent", "sent"
-        elif day < as_of:
-            summary, state = summary + " — not sent", "not sent"
-        label = item.label.replace(" memo ", "-memo-")
-        result.append(
-            Event(
-                f"courtesy-{_slug(account)}-{_slug(label)}",
-                day,
-                COURTESY,
-                state,
-                summary,
-                "\n".join(
-                    [
-                        f"A friendly note before {item.label} is due on "
-                        f"{item.due}: {fmt.text(item.open, item.currency)} open.",
-                        _customer_line(customer.name, account),
-                    ]
-                ),
-                account,
-                customer.name,
-                (item.invoice.id,),
+        if settled is None:
+            if holds.held(item, as_of):
+                continue
+        elif day > settled or holds.held(item, day):
+            continue  # paid before its day, or a promise held it then
+        event = _courtesy_event(index, item, day)
+        if settled is not None:
+            event = event._replace(
+                state="paid",
+                summary=event.summary + " — paid",
+                description=_paid_line(event.description, settled),
             )
-        )
+        elif item.label in sent:
+            event = event._replace(state="sent", summary=event.summary + " — sent")
+        elif day < as_of:
+            event = event._replace(
+                state="not sent", summary=event.summary + " — not sent"
+            )
+        result.append(event)
     return result
+
+
+def _courtesy_event(index: Index, item: OpenItem, day: datetime.date) -> Event:
+    account = item.invoice.account
+    name = index.customers[account].name
+    label = item.label.replace(" memo ", "-memo-")
+    return Event(
+        f"courtesy-{_slug(account)}-{_slug(label)}",
+        day,
+        COURTESY,
+        "due",
+        f"{name}: courtesy reminder for {item.label}, due {item.due}",
+        "\n".join(
+            [
+                f"A friendly note before {item.label} is due on "
+                f"{item.due}: {index.amounts.text(item.open, item.currency)} open.",
+                _customer_line(name, account),
+            ]
+        ),
+        account,
+        name,
+        (item.invoice.id,),
+    )
 
 
 # -- words and identities -----------------------------------------------------
@@ -512,14 +774,22 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+def _numbered(seen: dict[str, int], uid: str) -> str:
+    """`uid`, or `uid-2`, `uid-3`… for the second thing with the same
+    identity (two follow-ups noted the same day with the same text); called
+    on every record of the kind in ledger order, so that the number never
+    depends on the as-of date."""
+    count = seen[uid] = seen.get(uid, 0) + 1
+    return uid if count == 1 else f"{uid}-{count}"
+
+
 def _unique(found: list[Event]) -> list[Event]:
-    """Every event with its uid completed with the domain; the rare second
-    thing with the same identity (two follow-ups noted the same day with
-    the same text) gets "-2", in ledger order."""
+    """Every event with its uid completed with the domain. Identities are
+    unique by construction; should two ids still meet (an invoice named
+    like another's debit memo), the later gets a number rather than two
+    events one uid."""
     seen: dict[str, int] = {}
-    result = []
-    for event in found:
-        count = seen[event.uid] = seen.get(event.uid, 0) + 1
-        uid = event.uid if count == 1 else f"{event.uid}-{count}"
-        result.append(event._replace(uid=f"{uid}@{UID_DOMAIN}"))
-    return result
+    return [
+        event._replace(uid=f"{_numbered(seen, event.uid)}@{UID_DOMAIN}")
+        for event in found
+    ]

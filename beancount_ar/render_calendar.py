@@ -33,23 +33,20 @@ def calendar_name(index: Index, as_of: datetime.date) -> str:
 
 def ics(
     index: Index,
-    as_of: datetime.date | None = None,
+    as_of: datetime.date,
     history_days: int = calendar.HISTORY_DAYS,
 ) -> bytes:
     """The collections calendar on `as_of` as an iCalendar file.
 
     Args:
         index: The open-item index.
-        as_of: The day the calendar is made; default today (the one place
-            below the CLI and Fava that reads the clock, so that both serve
-            the same file by default).
+        as_of: The day the calendar is made: the CLI's `--as-of` (default
+            today), today for the Fava subscription. Never read here.
         history_days: Past events kept, in days before `as_of`.
 
     Returns:
         The `.ics` file, CRLF line endings, UTF-8.
     """
-    if as_of is None:
-        as_of = datetime.date.today()
     stamp = datetime.datetime.combine(as_of, datetime.time(), datetime.timezone.utc)
     sequence = max(0, (as_of - EPOCH).days)
     name = calendar_name(index, as_of)

@@ -179,17 +179,177 @@ def test_disputed_and_promised_invoices_get_no_level_event():
     assert "G-1" not in about  # the plan covers it
 
 
-def test_a_paid_invoice_has_no_event():
+def test_a_paid_invoice_keeps_its_past_levels_marked_paid_and_loses_the_next():
     paid = """
     2026-03-08 * "Acme Corp" "Payment" ^INV-1
       Assets:Bank:Checking   1500.00 USD
       Assets:Receivable:Acme
     """
     found = events_of(paid)
-    assert not [
-        e for e in found.values() if e.kind == calendar.LEVEL and "INV-1" in e.invoices
+    levels = sorted(
+        (e.day, e.state, e.summary)
+        for e in found.values()
+        if e.kind == calendar.LEVEL and "INV-1" in e.invoices
+    )
+    # Reached while it was open, in the last 30 days: still there, paid; the
+    # owner level it would have reached on 03-21 is gone.
+    assert levels == [
+        (
+            day("2026-02-09"),
+            "paid",
+            "Acme Corp: INV-1 reached the reminder level — paid",
+        ),
+        (
+            day("2026-02-19"),
+            "paid",
+            "Acme Corp: INV-1 reached the second notice level — paid",
+        ),
+        (
+            day("2026-03-06"),
+            "paid",
+            "Acme Corp: INV-1 reached the manager level — paid",
+        ),
     ]
+    manager = found[uid("level-Assets.Receivable.Acme-INV-1-manager")]
+    assert "Paid on 2026-03-08." in manager.description
+    assert uid("level-Assets.Receivable.Acme-INV-1-owner") not in found
     assert uid("level-Assets.Receivable.Acme-INV-3-reminder") in found
+
+
+# Acme (Net 30, courtesy_days 7): INV-4 due 10-31 reaches second notice on
+# 11-15, manager on 11-30 and owner on 12-15, and is paid on 12-08; INV-5 is
+# due 12-08, its courtesy note goes out on 12-01, and it is paid on 12-05.
+PAID = """
+2026-10-01 * "Acme Corp" "Banners" ^INV-4
+  Assets:Receivable:Acme   900.00 USD
+  Income:Design
+2026-11-08 * "Acme Corp" "Stickers" ^INV-5
+  Assets:Receivable:Acme   200.00 USD
+  Income:Design
+2026-12-01 note Assets:Receivable:Acme "Emailed courtesy reminder for INV-5"
+  ar-sent: "courtesy"
+  ar-invoices: "INV-5"
+2026-12-05 * "Acme Corp" "Payment" ^INV-5
+  Assets:Bank:Checking   200.00 USD
+  Assets:Receivable:Acme
+2026-12-08 * "Acme Corp" "Payment" ^INV-4
+  Assets:Bank:Checking   900.00 USD
+  Assets:Receivable:Acme
+"""
+
+
+def test_a_subscribed_calendar_keeps_the_events_of_an_invoice_paid_since():
+    led = load(PAID, config="{'courtesy_days': 7}")
+
+    def shown(on: str) -> dict[str, tuple[datetime.date, str]]:
+        return {
+            e.uid: (e.day, e.summary)
+            for e in calendar.events(led.index, day(on))
+            if e.kind in (calendar.LEVEL, calendar.COURTESY)
+        }
+
+    courtesy = uid("courtesy-Assets.Receivable.Acme-INV-5")
+    manager = uid("level-Assets.Receivable.Acme-INV-4-manager")
+    owner = uid("level-Assets.Receivable.Acme-INV-4-owner")
+    before = shown("2026-12-04")
+    assert before[courtesy] == (
+        day("2026-12-01"),
+        "Acme Corp: courtesy reminder for INV-5, due 2026-12-08 — sent",
+    )
+    assert before[owner][0] == day("2026-12-15")
+    after = shown("2026-12-10")
+    assert after == {
+        courtesy: (
+            day("2026-12-01"),
+            "Acme Corp: courtesy reminder for INV-5, due 2026-12-08 — paid",
+        ),
+        uid("level-Assets.Receivable.Acme-INV-4-second-notice"): (
+            day("2026-11-15"),
+            "Acme Corp: INV-4 reached the second notice level — paid",
+        ),
+        manager: (
+            day("2026-11-30"),
+            "Acme Corp: INV-4 reached the manager level — paid",
+        ),
+    }
+    # Nothing left to do: gone once they are more than 30 days old.
+    assert shown("2027-01-08") == {}
+    # The same file twice on the same day.
+    first = render_calendar.ics(led.index, day("2026-12-10"))
+    again = render_calendar.ics(
+        load(PAID, config="{'courtesy_days': 7}").index, day("2026-12-10")
+    )
+    assert first == again
+    summaries = {
+        str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(first).walk("VEVENT")
+    }
+    assert "Acme Corp: INV-4 reached the manager level — paid" in summaries
+
+
+# INV-9 (due 2026-10-01) is at the owner level (11-15) when a split promise
+# is made on 11-20: 500.00 by 12-01 and 500.00 by 2027-01-15.
+SPLIT = """
+2026-09-01 * "Acme Corp" "Catalogue" ^INV-9
+  Assets:Receivable:Acme   1000.00 USD
+  Income:Design
+2026-11-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2026-12-01
+2026-11-20 custom "ar-promise" Assets:Receivable:Acme 500.00 USD 2027-01-15
+"""
+
+
+# Another promise, broken too: 1000.00 by 2027-02-01, made on 2027-01-20.
+AGAIN = """
+2027-01-20 custom "ar-promise" Assets:Receivable:Acme 1000.00 USD 2027-02-01
+"""
+
+
+def test_every_event_keeps_its_uid_on_every_day_it_is_shown():
+    led = load(SPLIT, AGAIN)
+    days_of: dict[str, set[datetime.date]] = {}
+    uids_of: dict[tuple[str, datetime.date], set[str]] = {}
+    on = day("2026-11-01")
+    while on <= day("2027-02-20"):
+        for e in calendar.events(led.index, on):
+            days_of.setdefault(e.uid, set()).add(e.day)
+            uids_of.setdefault((e.kind, e.day), set()).add(e.uid)
+        on += datetime.timedelta(days=1)
+    assert {k: len(v) for k, v in days_of.items()} == dict.fromkeys(days_of, 1)
+    assert {k: len(v) for k, v in uids_of.items()} == dict.fromkeys(uids_of, 1)
+    promises = {k: v for k, v in days_of.items() if k.startswith("promise-")}
+    assert promises == {
+        uid("promise-Assets.Receivable.Acme-2026-11-20"): {day("2026-12-01")},
+        uid("promise-Assets.Receivable.Acme-2026-11-20-2"): {day("2027-01-15")},
+        uid("promise-Assets.Receivable.Acme-2027-01-20"): {day("2027-02-01")},
+    }
+
+
+def test_a_broken_promise_brings_the_level_reached_on_hold_the_day_after():
+    # INV-9 reached the final demand level on 11-30 and the agency level on
+    # 12-30 while the promises held it; the second is broken on 2027-01-16.
+    led = load(SPLIT)
+    held = calendar.events(led.index, day("2027-01-15"))
+    assert not [e for e in held if e.kind == calendar.LEVEL]
+    after = [
+        (e.day, e.summary)
+        for e in calendar.events(led.index, day("2027-01-17"))
+        if e.kind == calendar.LEVEL
+    ]
+    # Not back-dated to 12-30, and the final demand passed on hold is left out.
+    assert after == [
+        (day("2027-01-16"), "Acme Corp: INV-9 reached the agency level — still open")
+    ]
+    # What the worklist calls about that day.
+    [call] = worklist.worklist(led.index, day("2027-01-17")).items
+    assert [late.level for late in call.escalated] == ["agency"]
+    # Once shown, it stays on its day when a later promise holds it again.
+    again = load(SPLIT, AGAIN)
+    [event] = [
+        e
+        for e in calendar.events(again.index, day("2027-02-03"))
+        if e.kind == calendar.LEVEL
+    ]
+    assert (event.day, event.state) == (day("2027-01-16"), "reached")
+    assert "held the dunning, until 2027-01-15." in event.description
 
 
 def test_courtesy_day_only_when_configured():
@@ -364,6 +524,13 @@ def test_an_instalment_due_today_is_due_not_missed():
     assert event.summary == "Gamma Inc instalment 2 of 3: 1,000.00 USD due"
     later = events_of(as_of=day("2026-03-16"))[event.uid]
     assert later.summary == "Gamma Inc instalment 2 of 3: 1,000.00 USD missed"
+
+
+def test_cli_makes_the_calendar_of_today_by_default(ledger_file):
+    result = run("calendar", str(ledger_file))
+    assert result.exit_code == 0
+    today = render_calendar.ics(load(BODY).index, datetime.date.today())
+    assert result.stdout_bytes == today
 
 
 def test_cli_says_when_it_cannot_write(ledger_file, tmp_path):
