@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from arutil import D, day, load, open_amounts
 from beancount import loader
 from beancount.core import data
@@ -59,12 +60,15 @@ def deposit(
     narration: str = "ACH credit",
     memo: str | None = None,
     placeholder: bool = True,
+    currency: str = "USD",
+    account: str = BANK,
 ) -> data.Transaction:
     """A deposit as a bank importer makes it: the bank leg and a placeholder."""
     meta = data.new_metadata(CSV, next(LINES))
     if memo is not None:
         meta["memo"] = memo
-    postings = [data.Posting(BANK, Amount(D(amount), "USD"), None, None, None, None)]
+    units = Amount(D(amount), currency)
+    postings = [data.Posting(account, units, None, None, None, None)]
     if placeholder:
         postings.append(data.Posting("Income:Unknown", None, None, None, None, None))
     return data.Transaction(
@@ -169,6 +173,109 @@ def test_invoice_id_of_a_paid_invoice_leaves_the_deposit_alone():
     assert txn.postings == imported.postings and not txn.links
 
 
+def test_invoice_ids_joined_by_a_slash_are_each_named():
+    (txn,) = run(ledger(), deposit("2026-11-20", "650.00", "MOBILE DEPOSIT",
+                                   memo="INV-1/INV-2"))  # fmt: skip
+    assert txn.links == {"INV-1", "INV-2"}
+    assert legs(txn) == [
+        (BANK, "650.00 USD"),
+        ("Assets:Receivable:Acme", "-650.00 USD"),
+    ]
+    assert txn.meta[META_MATCH] == "INV-1 and INV-2 by invoice id in the memo"
+
+
+NUMBERED = '2026-10-15 * "Beta LLC" "Cards" ^1001\n  Assets:Receivable:Beta  300.00 USD\n  Income:Design\n'
+
+
+@pytest.mark.parametrize(
+    "memo", ["Invoice #1001", "Inv. No. 1001", "INV1001", "inv 1001", "invoice nr 1001"]
+)
+def test_an_id_of_digits_only_counts_after_the_word_invoice(memo):
+    (txn,) = run(load(LEDGER, NUMBERED).entries,
+                 deposit("2026-11-20", "300.00", "BETA LLC", memo=memo))  # fmt: skip
+    assert txn.links == {"1001"}
+    assert legs(txn) == [
+        (BANK, "300.00 USD"),
+        ("Assets:Receivable:Beta", "-300.00 USD"),
+    ]
+    assert txn.meta[META_MATCH] == "1001 by invoice id in the memo"
+
+
+@pytest.mark.parametrize("memo", ["Check 1001", "Check #1001", "Ref No. 1001"])
+def test_a_bare_number_in_the_memo_is_not_an_invoice_id(memo):
+    # Acme's check number 1001 is not Beta's invoice 1001: the payee decides,
+    # and nothing of Acme's is 980.00, so it is Acme's unapplied money.
+    (txn,) = run(load(LEDGER, NUMBERED).entries,
+                 deposit("2026-11-05", "980.00", "ACME CORP", memo=memo))  # fmt: skip
+    assert not txn.links
+    assert legs(txn) == [
+        (BANK, "980.00 USD"),
+        ("Assets:Receivable:Acme", "-980.00 USD"),
+    ]
+    assert txn.meta[META_MATCH] == (
+        "unapplied: payee is Acme Corp but no open invoice of it is 980.00 USD; "
+        "posted to its account with no invoice link"
+    )
+
+
+@pytest.mark.parametrize(
+    "memo", ["inv 7 part", "Invoice 7", "Inv. #7", "Invoice No. 7", "INV 7"]
+)
+def test_an_invoice_number_written_apart_from_its_letters_names_it(memo):
+    # The customer writes "inv 7" for INV-7, and pays part of it; 250.00 is
+    # also INV-1's open amount, which must not win.
+    (txn,) = run(ledger(), deposit("2026-11-20", "250.00", "ZELLE FROM B SMITH",
+                                   memo=memo))  # fmt: skip
+    assert txn.links == {"INV-7"}
+    assert legs(txn) == [
+        (BANK, "250.00 USD"),
+        ("Assets:Receivable:Beta", "-250.00 USD"),
+    ]
+    assert txn.meta[META_MATCH].startswith("INV-7 by invoice id in the memo")
+
+
+def test_a_bare_number_of_another_open_invoice_stops_a_match_by_amount():
+    (txn,) = run(ledger(), deposit("2026-11-20", "250.00", "ZELLE FROM B SMITH",
+                                   memo="Ref 7"))  # fmt: skip
+    assert not txn.links
+    assert legs(txn) == [(BANK, "250.00 USD"), ("Income:Unknown", None)]
+    assert txn.meta[META_MATCH] == (
+        "ambiguous: 250.00 USD is the open amount of INV-1 (Acme Corp), but the "
+        "text has the number of INV-7 (Beta LLC)"
+    )
+
+
+def test_invoice_id_and_payee_naming_different_customers_is_ambiguous():
+    imported = deposit("2026-11-20", "1200.00", "ACME CORP", memo="INV-7")
+    (txn,) = run(ledger(), imported)
+    assert txn.meta[META_MATCH] == (
+        "ambiguous: the memo names INV-7 (Beta LLC), but the payee is Acme Corp"
+    )
+    assert txn._replace(meta=imported.meta) == imported
+
+
+def test_overpayment_by_invoice_id_needs_the_payee_to_agree():
+    # Nothing but the id says whose it is: 300.00 for a 250.00 invoice is
+    # as likely a number that looks like an id.
+    imported = deposit("2026-11-20", "300.00", "MOBILE DEPOSIT", memo="INV-1")
+    (txn,) = run(ledger(), imported)
+    assert txn.meta[META_MATCH] == (
+        "ambiguous: 300.00 USD is more than the 250.00 USD open on "
+        "INV-1 (Acme Corp), named in the memo, and the payee is not Acme Corp"
+    )
+    assert txn._replace(meta=imported.meta) == imported
+    # The customer itself paying too much: matched, and the note says so.
+    (paid,) = run(ledger(), deposit("2026-11-20", "300.00", "ACME CORP", memo="INV-1"))
+    assert paid.links == {"INV-1"}
+    assert legs(paid) == [
+        (BANK, "300.00 USD"),
+        ("Assets:Receivable:Acme", "-300.00 USD"),
+    ]
+    assert paid.meta[META_MATCH] == (
+        "INV-1 by invoice id in the memo (pays 50.00 USD more than is open)"
+    )
+
+
 # -- rule 2: the payee ------------------------------------------------------------
 
 
@@ -206,6 +313,41 @@ def test_payee_with_no_fitting_invoice_is_an_unapplied_payment_on_its_account():
     )
     # Under `fifo` the plugin applies it to Acme's oldest invoice.
     assert appended(txn) == {**BEFORE, "INV-1": D("150.00")}
+
+
+def test_payee_must_be_the_whole_name_not_a_name_within_it():
+    # "GULL ROCK BREWING TAPROOM SUPPLY" is another business; 12.00 fits no
+    # invoice, so it is left alone (not posted to Gull Rock as unapplied).
+    imported = deposit("2026-11-20", "12.00", "GULL ROCK BREWING TAPROOM SUPPLY")
+    (txn,) = run(ledger(), imported)
+    assert txn.meta[META_MATCH] == (
+        "unmatched: no open invoice or customer matches 12.00 USD"
+    )
+    assert txn._replace(meta=imported.meta) == imported
+    # The bank's "ACH CREDIT" before and "PPD" after the name are not the name.
+    (bank,) = run(ledger(), deposit("2026-11-20", "12.00",
+                                    "ACH CREDIT GULL ROCK BREWING PPD"))  # fmt: skip
+    assert legs(bank) == [
+        (BANK, "12.00 USD"),
+        ("Assets:Receivable:Gull", "-12.00 USD"),
+    ]
+
+
+JOE = '2020-01-01 open Assets:Receivable:Joe  USD\n  customer: "Joe"\n'
+
+
+@pytest.mark.parametrize(
+    ("payee", "note"),
+    [
+        ("JOE", "unmatched: payee is Joe, whose account takes USD, not EUR"),
+        ("ACME CORP", "unmatched: payee is Acme Corp, who has no invoice in EUR"),
+    ],
+)
+def test_payee_whose_account_cannot_take_the_currency_is_left_alone(payee, note):
+    imported = deposit("2026-11-20", "100.00", payee, currency="EUR")
+    (txn,) = run(load(LEDGER, JOE).entries, imported)
+    assert txn.meta[META_MATCH] == note
+    assert txn._replace(meta=imported.meta) == imported
 
 
 # -- rule 3: the amount -----------------------------------------------------------
@@ -259,6 +401,24 @@ def test_discounted_amount_after_the_window_does_not_match():
     assert txn.postings == imported.postings and not txn.links
 
 
+def test_an_earned_discount_left_open_is_not_money_owed():
+    # INV-9 was paid less its 2% in the window: the 20.00 left is a discount
+    # to book, not an invoice a 20.00 deposit pays.
+    paid = '2026-11-05 * "Gull" "Paid" ^INV-9\n  Assets:Bank:Checking  980.00 USD\n  Assets:Receivable:Gull\n'
+    led = load(LEDGER, paid)
+    assert open_amounts(led, "2026-11-30")["INV-9"] == D("20.00")
+    imported = deposit("2026-11-20", "20.00", "BRANCH DEPOSIT")
+    (txn,) = run(led.entries, imported)
+    assert txn.meta[META_MATCH] == (
+        "unmatched: no open invoice or customer matches 20.00 USD"
+    )
+    assert txn._replace(meta=imported.meta) == imported
+    (named,) = run(led.entries, deposit("2026-11-20", "20.00", "X", memo="INV-9"))
+    assert named.meta[META_MATCH] == (
+        "unmatched: INV-9 named in the memo is paid already (or not issued by this date)"
+    )
+
+
 # -- never a guess ------------------------------------------------------------------
 
 
@@ -307,6 +467,20 @@ def test_withdrawals_and_other_entries_pass_untouched_in_order():
     assert out[3].links == {"INV-7"}
 
 
+def test_deposits_to_accounts_other_than_assets_are_left_untouched():
+    # A card refund from another importer is no customer's payment, even
+    # when its payee and amount fit an invoice.
+    card = "Liabilities:Card"
+    refund = deposit("2026-11-20", "250.00", "ACME CORP", account=card)
+    extracted = [("/statements/card.csv", [refund], card, None)]
+    ((_, (txn,), _, _),) = match_payments(extracted, [*ledger(), refund])
+    assert txn is refund
+    assert META_MATCH not in txn.meta and legs(txn) == [
+        (card, "250.00 USD"),
+        ("Income:Unknown", None),
+    ]
+
+
 def test_two_deposits_in_one_import_do_not_pay_the_same_invoice():
     first, second = run(
         ledger(),
@@ -336,6 +510,30 @@ def test_a_second_import_of_the_same_deposit_is_a_duplicate_not_a_payment():
     out = _printed([(CSV, [dup], BANK, None)])
     assert '; 2026-11-20 * "MOBILE DEPOSIT"' in out
     assert "\n2026-11-20" not in out
+
+
+def test_a_booked_deposit_with_an_edited_payee_is_still_a_duplicate():
+    imported = deposit("2026-11-20", "1200.00", "MOBILE DEPOSIT")
+    (txn,) = run(ledger(), imported)
+    # The bookkeeper renamed the payee of the booked deposit.
+    text = printer.format_entry(txn).replace('"MOBILE DEPOSIT"', '"Beta LLC"')
+    entries, errors, _ = loader.load_string(_header() + LEDGER + text)
+    assert errors == []
+    # The bank file again, now with a second, new deposit of the same amount
+    # the same day: the first is the one booked, the second is new.
+    first = deposit("2026-11-20", "1200.00", "MOBILE DEPOSIT")
+    second = deposit("2026-11-20", "1200.00", "MOBILE DEPOSIT")
+    dup, new = run(entries, first, second)
+    booked = dup.meta["__duplicate__"]
+    assert booked.payee == "Beta LLC" and booked.links == {"INV-7"}
+    assert META_MATCH not in dup.meta and dup.postings == first.postings
+    assert "__duplicate__" not in new.meta
+    assert new.meta[META_MATCH] == (
+        "unmatched: no open invoice or customer matches 1200.00 USD"
+    )
+    out = _printed([(CSV, [dup, new], BANK, None)])
+    assert out.count('; 2026-11-20 * "MOBILE DEPOSIT"') == 1
+    assert out.count('\n2026-11-20 * "MOBILE DEPOSIT"') == 1
 
 
 def test_entries_beangulp_already_marked_duplicate_are_not_matched():
@@ -381,6 +579,55 @@ def test_the_receivable_roots_come_from_the_ledgers_plugin_line(tmp_path):
     (txn,) = run(entries, deposit("2026-11-20", "300.00", "ACME CORP"))
     assert txn.links == {"A-100"}
     assert legs(txn) == [(BANK, "300.00 USD"), ("Assets:AR:Acme", "-300.00 USD")]
+
+
+def test_the_plugin_line_is_read_from_the_top_file_of_an_include_layout(tmp_path):
+    # The usual layout: main.beancount holds only options, the plugin line
+    # (its configuration over several lines) and includes.
+    (tmp_path / "main.beancount").write_text(textwrap.dedent("""\
+        option "operating_currency" "USD"
+        plugin "beancount_ar" "{'accounts': ['Assets:AR'],
+                               'default_terms': 'Net 30'}"
+        include "books/2026.beancount"
+        """))  # fmt: skip
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "2026.beancount").write_text(textwrap.dedent("""\
+        2026-01-01 open Assets:Bank:Checking
+        2026-01-01 open Income:Sales
+        2026-01-01 open Income:Unknown
+        2026-01-01 open Assets:AR:Acme
+          customer: "Acme Corp"
+        2026-10-01 * "Acme Corp" "Design" ^A-100
+          Assets:AR:Acme  300.00 USD
+          Income:Sales
+        """))  # fmt: skip
+    entries, errors, _ = loader.load_file(str(tmp_path / "main.beancount"))
+    assert errors == []
+    (txn,) = run(entries, deposit("2026-11-20", "300.00", "ACME CORP"))
+    assert txn.links == {"A-100"}
+    assert legs(txn) == [(BANK, "300.00 USD"), ("Assets:AR:Acme", "-300.00 USD")]
+    assert txn.meta[META_MATCH] == (
+        "A-100 by payee Acme Corp and amount (its open amount)"
+    )
+
+
+def test_receivable_roots_with_no_account_warn_and_change_nothing(capsys):
+    # The customers are under Assets:AR, the configuration says
+    # Assets:Receivable: nothing could ever match.
+    led = load(
+        '2020-01-01 open Assets:AR:Acme\n  customer: "Acme Corp"\n'
+        '2026-10-01 * "Acme" "Design" ^A-1\n  Assets:AR:Acme  300.00 USD\n'
+        "  Income:Design\n",
+        header=False,
+    )
+    imported = deposit("2026-11-20", "300.00", "ACME CORP")
+    extracted = [(CSV, [imported], BANK, None)]
+    assert match_payments(extracted, [*led.entries, imported]) == extracted
+    assert META_MATCH not in imported.meta
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no account is open below Assets:Receivable" in err
+    assert "deposits left as imported" in err
 
 
 # -- end to end: the example's bank file through beangulp -------------------------
