@@ -76,7 +76,7 @@ def test_the_receipts_soon_say_why_and_when(client):
     # day already past.
     kennebec = soon[soon.index("Kennebec Outdoor Co.") :]
     assert kennebec.index("now <span") < kennebec.index("Plan instalments")
-    assert "(since 2026-11-01)" in kennebec
+    assert "(instalment of 2026-11-01)" in kennebec
     # A very late invoice is expected in part, and says so.
     assert re.search(r"Expected from habits \(60 % of <span class=\"ar-money\">", soon)
 
