@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import click
 
-from beancount_ar import documents, render, schedule, writer
+from beancount_ar import delivery, documents, render, schedule, writer
 from beancount_ar import ledger as ledger_lib
 from beancount_ar import remind as remind_lib
 from beancount_ar import statements as statements_lib
@@ -392,7 +392,7 @@ def _send(
             note(r, remind_lib.refused_text(r, error))
 
     try:
-        outcomes = remind_lib.send(
+        outcomes = delivery.send(
             ready,
             host,
             port,
@@ -414,13 +414,13 @@ def _send(
     failed = 0
     for o in outcomes:
         r, mid = o.reminder, remind_lib.message_id(o.reminder)
-        if o.status == remind_lib.SENT:
+        if o.status == delivery.SENT:
             click.echo(f"sent {r.what} to {r.to} ({r.customer})")
             continue
         failed += 1
-        if o.status == remind_lib.REFUSED:
+        if o.status == delivery.REFUSED:
             why = f"not delivered: {o.error} (Message-ID {mid}; not sent again)"
-        elif o.status == remind_lib.UNCERTAIN:
+        elif o.status == delivery.UNCERTAIN:
             why = (
                 f"may not have been delivered ({o.error}); Message-ID {mid}; "
                 "recorded, so it will not be sent again: ask the mail server"
