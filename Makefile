@@ -23,6 +23,8 @@ demo: $(VENV)/.installed
 	$(BIN)/bean-ar overdue $(LEDGER) --as-of $(DEMO_DATE)
 	@echo
 	$(BIN)/bean-ar worklist $(LEDGER) --as-of $(DEMO_DATE)
+	@echo
+	$(BIN)/bean-ar forecast $(LEDGER) --as-of $(DEMO_DATE) --weeks 6
 
 # The system packages the tests need (PDFs: Pango and fonts; the browser
 # test: Chromium), checked first, with the one line that installs them.
