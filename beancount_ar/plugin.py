@@ -201,8 +201,21 @@ def _credit_meta(meta: dict[str, Any], credit: Credit) -> None:
         meta[META_INVOICE] = invoice.id
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (an Amount compared with a str raises)."""
+    return a is b or (type(a) is type(b) and a == b)
+
+
 def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
-    """Copy the entries, writing the index's metadata onto receivable postings."""
+    """Write the index's metadata onto the receivable postings.
+
+    New keys are added to each posting's own metadata: copying every
+    receivable posting cost time and kept the old and the new copies alive
+    together. A key already there is never changed: a posting whose written
+    value the plugin reads otherwise (terms it normalises, an id it
+    corrects, a `due:` it refuses) is copied with its transaction, as is
+    one without metadata.
+    """
     touched = index.touched
     made = iter(index.made)
     is_receivable = functools.lru_cache(maxsize=None)(index.config.is_receivable)
@@ -215,7 +228,7 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
             # of both finds each without a lookup.
             if entry is following:
                 entry = _annotated(entry, made, is_receivable)
-                touched[k] = entry  # the index follows the new entry
+                touched[k] = entry  # the index follows a copied entry
                 k += 1
                 following = touched[k] if k < len(touched) else None
             elif (
@@ -237,35 +250,33 @@ def _annotated(
     made: Iterator[Invoice | MemoMark | Credit],
     is_receivable: Callable[[str], bool],
 ) -> data.Transaction:
-    """A copy of a transaction with the metadata written on its receivable
-    postings, taking their invoices and credits from `made` in turn."""
-    postings = list(txn.postings)
+    """The transaction with the metadata written on its receivable postings,
+    taking their invoices and credits from `made` in turn: the same
+    transaction, unless a posting had no metadata to write into."""
+    copied: list[data.Posting] | None = None
     items = []
-    for i, posting in enumerate(postings):
+    for i, posting in enumerate(txn.postings):
         if not is_ar_posting(posting, is_receivable):
             continue
         item = next(made)
         items.append(item)
-        meta = dict(posting.meta or {})
+        want: dict[str, Any] = {}
         if type(item) is Invoice:
-            _invoice_meta(meta, item)
+            _invoice_meta(want, item)
         elif type(item) is MemoMark:
-            _memo_meta(meta, item)
+            _memo_meta(want, item)
         else:
-            _credit_meta(meta, item)
-        # Built directly: namedtuple._replace is several times slower.
-        postings[i] = data.Posting(
-            posting.account,
-            posting.units,
-            posting.cost,
-            posting.price,
-            posting.flag,
-            meta,
-        )
-    new = data.Transaction(
-        txn.meta, txn.date, txn.flag, txn.payee, txn.narration, txn.tags, txn.links,
-        postings,
-    )  # fmt: skip
+            _credit_meta(want, item)
+        meta = posting.meta
+        if meta is not None and all(_same(meta.get(k, v), v) for k, v in want.items()):
+            meta.update(want)  # only adds: what is there already is equal
+            continue
+        if copied is None:
+            copied = list(txn.postings)
+        copied[i] = posting._replace(meta={**(meta or {}), **want})
+    if copied is None:
+        return txn
+    new = txn._replace(postings=copied)
     # The index now points at the annotated transaction, not the original.
     for item in items:
         if type(item) is not MemoMark:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import beancount_ar.plugin
 from beancount_ar import aging
 from beancount_ar import ledger as ledger_lib
-from beancount_ar.config import find_config
+from beancount_ar.config import find_config, parse_config
+from beancount_ar.matching import build_index
 
 D = datetime.date
 
@@ -247,8 +248,14 @@ def test_numeric_invoice_metadata_is_an_id_credits_can_name() -> None:
         """
     )
     assert ledger.errors == []
+    # Written as a number, read as the id "1002": the payment pays that one,
+    # so the other is due.
     assert ledger.posting("; first")["invoice"] == "1001"
-    assert ledger.posting("; payment")["invoice"] == "1002"
+    assert ledger.posting("; first")["due"] == datetime.date(2024, 3, 31)
+    index = build_index(ledger.entries, parse_config(None)[0])
+    assert [i.id for i in index.invoices if i.open_at(datetime.date(2024, 3, 31))] == [
+        "1001"
+    ]
 
 
 UNLINKED = """
@@ -1211,13 +1218,53 @@ def test_plugin_changes_only_receivable_posting_metadata() -> None:
             assert old.meta.keys() <= new.meta.keys()
 
 
-def test_plugin_does_not_mutate_its_input() -> None:
+def test_plugin_only_adds_metadata_to_its_input() -> None:
+    # Written into the postings' own metadata (copying them all cost time and
+    # memory), but nothing that was there changes, and nothing else does.
     entries, _, options = loader.load_string(
         SAMPLE.replace('plugin "beancount_ar"', '; plugin "beancount_ar"')
     )
-    before = [repr(e) for e in entries]
-    beancount_ar.plugin.receivables(entries, options, "{}")
-    assert [repr(e) for e in entries] == before
+    metas = [dict(p.meta or {}) for e in entries if isinstance(e, data.Transaction)
+             for p in e.postings]  # fmt: skip
+    metas_of = {
+        id(p): m
+        for p, m in zip(
+            (p for e in entries if isinstance(e, data.Transaction) for p in e.postings),
+            metas,
+            strict=True,
+        )
+    }
+    bare = [
+        repr(e._replace(postings=[p._replace(meta=None) for p in e.postings]))
+        if isinstance(e, data.Transaction)
+        else repr(e)
+        for e in entries
+    ]
+    out, _ = beancount_ar.plugin.receivables(entries, options, "{}")
+    after = [p.meta or {} for e in entries if isinstance(e, data.Transaction)
+             for p in e.postings]  # fmt: skip
+    added = set()
+    for old, new in zip(metas, after, strict=True):
+        assert {k: new[k] for k in old} == old
+        added |= new.keys() - old.keys()
+    assert added == {"invoice", "terms", "due", "discount-date", "discount-pct"}
+    assert [
+        repr(e._replace(postings=[p._replace(meta=None) for p in e.postings]))
+        if isinstance(e, data.Transaction)
+        else repr(e)
+        for e in entries
+    ] == bare
+    # A transaction whose postings had none of the plugin's keys written is
+    # annotated in place: the very object comes out.
+    keys = {"invoice", "terms", "due", "discount-date", "discount-pct"}
+    untouched = [
+        (a, b)
+        for a, b in zip(out, entries, strict=True)
+        if isinstance(b, data.Transaction)
+        and not any(keys & metas_of[id(p)].keys() for p in b.postings)
+    ]
+    assert len(untouched) >= 9
+    assert all(a is b for a, b in untouched)
 
 
 @pytest.mark.parametrize(
