@@ -61,29 +61,7 @@ def promise_status(
     index: Index, promise: records.Promise, as_of: datetime.date
 ) -> PromiseStatus:
     """Kept when credits from the promise's date to its due date reach its amount."""
-    until = min(as_of, promise.by)
-    currency = promise.amount.currency
-    paid = ZERO
-    if promise.invoice is not None:
-        invoice = index.invoice(promise.account, promise.invoice)
-        if invoice is not None:
-            paid = sum(
-                (
-                    a.amount
-                    for a in invoice.applications
-                    if promise.date <= a.credit.date <= until
-                ),
-                ZERO,
-            )
-    else:
-        paid = sum(
-            (
-                c.amount
-                for c in index.credits_for(promise.account)
-                if c.currency == currency and promise.date <= c.date <= until
-            ),
-            ZERO,
-        )
+    paid = paid_toward(index, promise, min(as_of, promise.by))
     if paid >= promise.amount.number:
         status = KEPT
     elif as_of > promise.by:
@@ -91,6 +69,34 @@ def promise_status(
     else:
         status = PENDING
     return PromiseStatus(promise, paid, status)
+
+
+def paid_toward(
+    index: Index, promise: records.Promise, until: datetime.date
+) -> Decimal:
+    """What was paid toward a promise from the day it was made to `until`:
+    applied to the invoice it names, else credited to the account."""
+    currency = promise.amount.currency
+    if promise.invoice is not None:
+        invoice = index.invoice(promise.account, promise.invoice)
+        if invoice is None:
+            return ZERO
+        return sum(
+            (
+                a.amount
+                for a in invoice.applications
+                if promise.date <= a.credit.date <= until
+            ),
+            ZERO,
+        )
+    return sum(
+        (
+            c.amount
+            for c in index.credits_for(promise.account)
+            if c.currency == currency and promise.date <= c.date <= until
+        ),
+        ZERO,
+    )
 
 
 def promise_for(
@@ -313,11 +319,11 @@ def hold_from(index: Index, account: str, as_of: datetime.date) -> datetime.date
 
 class PlanStatus(NamedTuple):
     plan: records.Plan
-    due: Decimal  # instalments due by the as-of date
+    due: Decimal  # instalments due before the as-of date
     paid: Decimal  # credits since the plan's date
     missed_since: datetime.date | None  # the first instalment not covered
     status: str  # "on track", "behind" or "completed"
-    next: tuple[datetime.date, Decimal] | None  # the next instalment after as-of
+    next: tuple[datetime.date, Decimal] | None  # the next instalment, today or later
 
 
 def instalments(plan: records.Plan) -> Iterator[tuple[datetime.date, Decimal]]:
@@ -360,7 +366,7 @@ def plan_for(index: Index, account: str, as_of: datetime.date) -> PlanStatus | N
     upcoming = None
     try:
         for day, amount in instalments(plan):
-            if day > as_of:
+            if day >= as_of:  # due today is not missed yet: it can still come
                 upcoming = (day, amount)
                 break
             due += amount

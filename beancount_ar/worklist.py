@@ -281,8 +281,11 @@ def _call(
         if promise.date > as_of:
             break
         state = status.promise_status(index, promise, as_of)
-        if state.status == status.BROKEN and not _noted_since(
-            people, promise.by + datetime.timedelta(days=1), as_of
+        if (
+            state.status == status.BROKEN
+            and not _noted_since(people, promise.by + datetime.timedelta(days=1), as_of)
+            # Paid in full since, only late: nothing left to call about.
+            and status.paid_toward(index, promise, as_of) < promise.amount.number
         ):
             cur = promise.amount.currency
             reasons.append(

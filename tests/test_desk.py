@@ -249,14 +249,22 @@ def test_plan_on_track_while_instalments_are_paid():
 
 def test_plan_behind_when_an_instalment_is_missed():
     led = load(PLAN)
+    # Due today is not missed yet: the money can still come today.
     plan = status.plan_for(led.index, "Assets:Receivable:Beta", day("2024-04-15"))
+    assert (plan.status, plan.due, plan.next[0]) == (
+        "on track",
+        D("1000.00"),
+        day("2024-04-15"),
+    )
+    assert all(reason != "plan-missed" for _, reason, _ in calls(led, "2024-04-15"))
+    plan = status.plan_for(led.index, "Assets:Receivable:Beta", day("2024-04-16"))
     assert (plan.status, plan.due, plan.missed_since) == (
         "behind",
         D("2000.00"),
         day("2024-04-15"),
     )
-    # 66 days past due: the plan item carries the customer's level.
-    assert ("Beta LLC", "plan-missed", "final-demand") in calls(led, "2024-04-15")
+    # 67 days past due: the plan item carries the customer's level.
+    assert ("Beta LLC", "plan-missed", "final-demand") in calls(led, "2024-04-16")
 
 
 def test_plan_instalments_split_the_amount_and_keep_the_cents():

@@ -671,3 +671,22 @@ def test_the_statement_email_leaves_a_dispute_out_of_what_it_asks_for(books, tmp
         "the dispute is settled, so USD 800.00 is to pay now." in text
     )
     assert "Pay your balance of USD 12,800.00" not in text
+
+
+def test_a_promise_paid_in_full_only_late_is_no_longer_a_call():
+    promised = (
+        '2026-10-01 custom "ar-promise" Assets:Receivable:Acme 1000.00 USD 2026-10-08\n'
+    )
+    late = (
+        '2026-10-10 * "Acme Corp" "Payment" ^INV-1\n'
+        "  Assets:Bank:Checking  1000.00 USD\n"
+        "  Assets:Receivable:Acme\n"
+    )
+    assert "broken-promise" in calls(load(OVERDUE, promised), "2026-10-11")[0]
+    assert calls(load(OVERDUE, promised, late), "2026-10-11") == []
+    # Paid only in part: still broken, and the call says what came in.
+    part = late.replace("1000.00 USD", "400.00 USD")
+    (item,) = worklist.worklist(
+        load(OVERDUE, promised, part).index, day("2026-10-11")
+    ).items
+    assert "broken-promise" in item.kinds
