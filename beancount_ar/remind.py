@@ -162,7 +162,10 @@ def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bo
     """Whether a note records contact with the customer about what is overdue:
     after the oldest listed invoice fell due, and after the last dispute of
     a listed invoice was resolved (talk during a dispute is not a reminder).
-    A courtesy reminder or a statement sent on a schedule is no reminder."""
+    A reminder counts: a letter `bean-ar` sent, or a note of a
+    conversation that names one of the listed invoices (a call about another
+    matter is not a reminder of these); a courtesy reminder or a statement
+    sent on a schedule is none."""
     if not item.invoices:
         return False
     since = min(late.item.due for late in item.invoices)
@@ -171,7 +174,9 @@ def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bo
         if resolved.invoice in ids and resolved.date <= as_of:
             since = max(since, resolved.date)
     return any(
-        since < note.date <= as_of and not schedule.scheduled(note)
+        since < note.date <= as_of
+        and not schedule.scheduled(note)
+        and (records.emailed(note) or any(i in note.text for i in ids))
         for note in index.notes_for(item.account)
     )
 

@@ -496,10 +496,15 @@ def test_a_scheduled_email_is_not_an_earlier_reminder(kind):
     context = remind.context(led.index, item, as_of)
     text = " ".join(documents.render(env, "reminder.txt", context).split())
     assert "Acme Corp. The invoice below is now 35 days past due" in text
-    # A note of contact is one.
-    led = load(OVERDUE, scheduled_note(kind, "2026-10-20").replace("ar-sent", "via"))
+    # A call about these invoices is one; a call about something else is not.
+    about = '2026-10-20 note Assets:Receivable:Acme "Called Bob about INV-1"\n'
+    led = load(OVERDUE, scheduled_note(kind, "2026-10-20"), about)
     (item,) = remind.due(led.index, as_of)
     assert remind.context(led.index, item, as_of)["reminded"] is True
+    other = '2026-10-20 note Assets:Receivable:Acme "Bob asked for a new quote"\n'
+    led = load(OVERDUE, scheduled_note(kind, "2026-10-20"), other)
+    (item,) = remind.due(led.index, as_of)
+    assert remind.context(led.index, item, as_of)["reminded"] is False
 
 
 def test_a_statement_sent_the_day_a_level_is_reached_does_not_settle_it():
