@@ -106,13 +106,29 @@ def context(
 
     Every claim a template can make is true on `as_of`: the invoices are all
     the customer's overdue ones that are neither disputed nor an earned
-    discount (the worklist's), their total is the worklist's overdue, the
+    discount (the worklist's) nor covered by a pending promise or an agreed
+    plan (those are `held`, said apart), `total_overdue` is their total, the
     credit hold is said to be on only when it is, or to come only on the day
     it would start, and earlier reminders are mentioned only when a note
     records contact about these invoices since they fell due (and since any
     dispute of them was resolved).
     """
     statement = statements.statement(index, item.account, as_of)
+    # What a pending promise or an agreed plan covers is not dunned: said
+    # apart, with the promise's date.
+    dunned = [late for late in item.invoices if late.waiting is None]
+    held = [
+        _Held(
+            late.invoice.id,
+            late.item.open,
+            late.invoice.currency,
+            late.waiting,
+            promise.promise.by if (promise := status.promise_for(
+                index, late.invoice, as_of)) and late.waiting == "promise" else None,
+        )
+        for late in item.invoices
+        if late.waiting is not None
+    ]  # fmt: skip
     lines = [
         _Line(
             late.invoice.id,
@@ -131,8 +147,11 @@ def context(
                 index, item.account, late.item.open, late.invoice.currency, late.invoice
             ),
         )
-        for late in sorted(item.invoices, key=lambda late: -late.item.days_overdue)
+        for late in sorted(dunned, key=lambda late: -late.item.days_overdue)
     ]
+    total: dict[str, Decimal] = {}
+    for line in lines:
+        total[line.currency] = total.get(line.currency, Decimal(0)) + line.open
     oldest = max((line.days_overdue for line in lines), default=0)
     reminded = _reminded(index, item, as_of)
     days = PAY_WITHIN.get(item.level or "", DEFAULT_PAY_WITHIN)
@@ -143,7 +162,8 @@ def context(
         "level": item.level or "reminder",
         "contact": item.contact,
         "invoices": lines,
-        "total_overdue": dict(item.overdue),
+        "total_overdue": total,
+        "held": held,
         "oldest_days": oldest,
         "reminded": reminded,
         "hold": item.hold,
@@ -179,6 +199,16 @@ def _reminded(index: Index, item: worklist.WorkItem, as_of: datetime.date) -> bo
         and (records.emailed(note) or any(i in note.text for i in ids))
         for note in index.notes_for(item.account)
     )
+
+
+class _Held(NamedTuple):
+    """An overdue invoice a reminder leaves out: a promise or plan covers it."""
+
+    invoice: str
+    open: Decimal
+    currency: str
+    why: str  # "promise" or "plan"
+    by: datetime.date | None  # the date promised
 
 
 class _Line(NamedTuple):
@@ -355,7 +385,9 @@ def build(
     """
     reminders = []
     for item in due(index, as_of):
-        ids = tuple(dict.fromkeys(late.invoice.id for late in item.invoices))
+        # What a pending promise or plan covers is said apart, not dunned.
+        dunned = [late for late in item.invoices if late.waiting is None]
+        ids = tuple(dict.fromkeys(late.invoice.id for late in dunned))
         name = item.contact.name if item.contact else item.customer
         head = Reminder(item.account, item.customer, item.level, ids, None, name,
                         None)  # fmt: skip
@@ -370,11 +402,10 @@ def build(
         ctx = context(index, item, as_of)
         statement_pdf = documents.pdf(documents.render(env, "statement.html", ctx), env)
         invoices = _attachments(
-            index, env, [late.invoice for late in item.invoices], as_of,
-            len(statement_pdf),
+            index, env, [late.invoice for late in dunned], as_of, len(statement_pdf),
         )  # fmt: skip
         ctx["attached"] = [invoice.id for invoice, _ in invoices]
-        ctx["attachments_left_out"] = bool(item.invoices) and not invoices
+        ctx["attachments_left_out"] = bool(dunned) and not invoices
         message = _compose(env, "reminder", ctx, as_of, to, origin)
         _attach_invoices(message, invoices)
         _attach_statement(message, statement_pdf, item.account, as_of)

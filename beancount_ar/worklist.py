@@ -273,7 +273,10 @@ def _call(
             )
         )
         late.append(Late(item, level, new, held))
-    worst = max((late_.item.days_overdue for late_ in late), default=0)
+    # The level of what is dunned: an invoice a pending promise or an agreed
+    # plan covers does not raise it (unless nothing else is overdue).
+    dunned = [late_ for late_ in late if late_.waiting is None] or late
+    worst = max((late_.item.days_overdue for late_ in dunned), default=0)
     level = status.level_for(worst, config)
 
     reasons: list[Reason] = []

@@ -94,7 +94,7 @@ def test_reminders_arrive_with_recipient_subject_bodies_and_statement(smtp, book
     # person its level calls for; the disputed invoice is in none of them.
     assert set(mail) == {
         "alice@backcovedental.example",  # reminder: the A/P clerk
-        "dave@gullrockbrewing.example",  # agency (its oldest invoice): the owner
+        "dave@gullrockbrewing.example",  # final demand: the owner
         "frank@forestreetprovisions.example",  # owner level, no owner: controller
     }
     message = mail["alice@backcovedental.example"]
@@ -136,8 +136,8 @@ def test_each_sent_reminder_is_logged_and_a_second_run_sends_nothing(smtp, books
     assert added.count(" note Assets:Receivable:") == 3
     assert added.count('channel: "email"') == 3
     assert (
-        "Emailed notice before referral to a collection agency for INV-2026-079, "
-        "INV-2026-092, INV-2026-106, INV-2026-118; invoices and statement attached"
+        "Emailed final demand for INV-2026-092, INV-2026-106, INV-2026-118; "
+        "invoices and statement attached"
     ) in added
 
     second = remind(books, "--send", "--smtp", server)
@@ -198,13 +198,15 @@ def test_out_writes_one_eml_per_reminder(books, tmp_path):
     assert files == [
         f"{TODAY}-BackCoveDental-reminder.eml",
         f"{TODAY}-ForeStreet-owner.eml",
-        f"{TODAY}-GullRock-agency.eml",
+        f"{TODAY}-GullRock-final-demand.eml",
     ]
     message = email.message_from_bytes(
         (out / files[2]).read_bytes(), policy=email.policy.default
     )
     assert message.get_content_type() == "multipart/mixed"
-    assert "final" not in message["Subject"].lower()
+    # Its promised INV-2026-079 (over 90 days) no longer makes it an agency
+    # notice: the others make a final demand.
+    assert message["Subject"].startswith("Final demand")
 
 
 def test_a_customer_without_email_is_reported(books, tmp_path):
@@ -327,11 +329,12 @@ def test_a_reminder_attaches_every_invoice_it_lists(books, tmp_path):
     out = tmp_path / "outbox"
     assert remind(books, "--out", str(out)).exit_code == 0
     message = email.message_from_bytes(
-        (out / f"{TODAY}-GullRock-agency.eml").read_bytes(), policy=email.policy.default
+        (out / f"{TODAY}-GullRock-final-demand.eml").read_bytes(),
+        policy=email.policy.default,
     )
     names = [part.get_filename() for part in message.iter_attachments()]
+    # INV-2026-079 is promised for 30 November: said apart, not attached.
     assert names == [
-        "INV-2026-079.pdf",
         "INV-2026-092.pdf",
         "INV-2026-106.pdf",
         "INV-2026-118.pdf",
@@ -367,7 +370,8 @@ def test_attachments_over_the_limit_leave_only_the_statement(books, tmp_path):
     out = tmp_path / "outbox"
     assert remind(books, "--out", str(out)).exit_code == 0
     message = email.message_from_bytes(
-        (out / f"{TODAY}-GullRock-agency.eml").read_bytes(), policy=email.policy.default
+        (out / f"{TODAY}-GullRock-final-demand.eml").read_bytes(),
+        policy=email.policy.default,
     )
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names == [f"statement-GullRock-{TODAY}.pdf"]
