@@ -584,12 +584,23 @@ class Matcher:
         ]  # fmt: skip
         place = where[id(invoices[0])]
         if not open_:
-            ids = ", ".join(inv.id for inv in invoices)
-            return _note(
-                f"unmatched: {ids} named in the {place} "
-                f"{'is' if len(invoices) == 1 else 'are'} paid already "
-                "(or not issued by this date)"
+            # Say which, and whose: a paid invoice (booked already?), one
+            # not issued by the deposit's date (a typo?).
+            states = []
+            for inv in invoices:
+                whose = f"{inv.id} ({self.name(inv.account)})"
+                if inv.date > deposit.txn.date:
+                    states.append(f"{whose}, dated {inv.date}, after this deposit")
+                else:
+                    states.append(f"{whose}, paid already")
+            payees = [a for a in self.payees(deposit) if a not in
+                      {inv.account for inv in invoices}]  # fmt: skip
+            payer = (
+                f"; the payee is {' or '.join(self.name(a) for a in payees)}"
+                if payees
+                else ""
             )
+            return _note(f"unmatched: the {place} names {'; '.join(states)}{payer}")
         place = where[id(open_[0])]
         ids = " and ".join(inv.id for inv in open_)
         whose = ", ".join(f"{inv.id} ({self.name(inv.account)})" for inv in open_)

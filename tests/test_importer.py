@@ -168,7 +168,7 @@ def test_invoice_id_of_a_paid_invoice_leaves_the_deposit_alone():
     imported = deposit("2026-11-20", "1200.00", "BETA LLC", memo="INV-7")
     (txn,) = run(led.entries, imported)
     assert txn.meta[META_MATCH] == (
-        "unmatched: INV-7 named in the memo is paid already (or not issued by this date)"
+        "unmatched: the memo names INV-7 (Beta LLC), paid already"
     )
     assert txn.postings == imported.postings and not txn.links
 
@@ -415,7 +415,7 @@ def test_an_earned_discount_left_open_is_not_money_owed():
     assert txn._replace(meta=imported.meta) == imported
     (named,) = run(led.entries, deposit("2026-11-20", "20.00", "X", memo="INV-9"))
     assert named.meta[META_MATCH] == (
-        "unmatched: INV-9 named in the memo is paid already (or not issued by this date)"
+        "unmatched: the memo names INV-9 (Gull Rock Brewing Co.), paid already"
     )
 
 
@@ -490,7 +490,7 @@ def test_two_deposits_in_one_import_do_not_pay_the_same_invoice():
     assert first.links == {"INV-7"}
     assert not second.links
     assert second.meta[META_MATCH] == (
-        "unmatched: INV-7 named in the memo is paid already (or not issued by this date)"
+        "unmatched: the memo names INV-7 (Beta LLC), paid already"
     )
 
 
@@ -710,3 +710,15 @@ def _printed(extracted: list) -> str:
     out = io.StringIO()
     extract.print_extracted_entries(extracted, out)
     return out.getvalue()
+
+
+def test_an_invoice_named_before_it_was_issued_says_so_and_whose_it_is():
+    # Acme pays on 1 October naming INV-7, which is Beta's, dated 10 October:
+    # a typo, not for the hook to correct.
+    (txn,) = run(ledger(), deposit("2026-10-01", "250.00", "ACME CORP",
+                                   memo="Invoice INV-7"))  # fmt: skip
+    assert not txn.links
+    assert txn.meta[META_MATCH] == (
+        "unmatched: the memo names INV-7 (Beta LLC), dated 2026-10-10, after this "
+        "deposit; the payee is Acme Corp"
+    )
