@@ -626,7 +626,11 @@ def _level_event(
 
 
 def _paid_line(description: str, paid: datetime.date) -> str:
-    """The description with "Paid on 2026-12-08." after its first line."""
+    """The description with "Paid on 2026-12-08." after its first line, and
+    what was open said in the past."""
+    description = description.replace(" open of ", " was open of ", 1).replace(
+        " open.", " was open.", 1
+    )
     first, _, rest = description.partition("\n")
     return f"{first}\nPaid on {paid}.\n{rest}"
 
@@ -654,6 +658,14 @@ def _courtesy(
             and note.meta.get(schedule.META_SENT) == schedule.COURTESY
         ):
             sent.update(str(note.meta.get(schedule.META_INVOICES) or "").split(", "))
+    # A customer being dunned gets no courtesy note (`schedule.courtesy`):
+    # none is foretold while it is.
+    dunned = any(
+        status.level_for(i.days_overdue, index.config) is not None
+        and not holds.held(i, as_of)
+        for i in items
+        if i.days_overdue > 0
+    )
     result = []
     for item, settled in [
         *((item, None) for item in items),
@@ -673,18 +685,20 @@ def _courtesy(
         elif day > settled or holds.held(item, day):
             continue  # paid before its day, or a promise held it then
         event = _courtesy_event(index, item, day)
-        if settled is not None:
+        if item.label in sent:  # it went: that stays true once it is paid
+            event = event._replace(state="sent", summary=event.summary + " — sent")
+        elif settled is not None:
             event = event._replace(
                 state="paid",
                 summary=event.summary + " — paid",
                 description=_paid_line(event.description, settled),
             )
-        elif item.label in sent:
-            event = event._replace(state="sent", summary=event.summary + " — sent")
         elif day < as_of:
             event = event._replace(
                 state="not sent", summary=event.summary + " — not sent"
             )
+        elif dunned:
+            continue
         result.append(event)
     return result
 

@@ -259,9 +259,10 @@ def test_a_subscribed_calendar_keeps_the_events_of_an_invoice_paid_since():
     assert before[owner][0] == day("2026-12-15")
     after = shown("2026-12-10")
     assert after == {
+        # It went: that stays said once the invoice is paid.
         courtesy: (
             day("2026-12-01"),
-            "Acme Corp: courtesy reminder for INV-5, due 2026-12-08 — paid",
+            "Acme Corp: courtesy reminder for INV-5, due 2026-12-08 — sent",
         ),
         uid("level-Assets.Receivable.Acme-INV-4-second-notice"): (
             day("2026-11-15"),
@@ -284,6 +285,12 @@ def test_a_subscribed_calendar_keeps_the_events_of_an_invoice_paid_since():
         str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(first).walk("VEVENT")
     }
     assert "Acme Corp: INV-4 reached the manager level — paid" in summaries
+    # What was open is said in the past once it is paid.
+    (manager_event,) = [
+        e for e in calendar.events(led.index, day("2026-12-10")) if e.uid == manager
+    ]
+    assert "Paid on " in manager_event.description
+    assert " was open of " in manager_event.description
 
 
 # INV-9 (due 2026-10-01) is at the owner level (11-15) when a split promise
@@ -352,12 +359,23 @@ def test_a_broken_promise_brings_the_level_reached_on_hold_the_day_after():
     assert "held the dunning, until 2027-01-15." in event.description
 
 
-def test_courtesy_day_only_when_configured():
-    key = uid("courtesy-Assets.Receivable.Acme-INV-3")
-    assert key not in events_of()
-    event = events_of(config="{'courtesy_days': 7}")[key]
+BETA_CARDS = """
+2026-03-01 * "Beta LLC" "Cards" ^B-3
+  Assets:Receivable:Beta   100.00 USD
+  Income:Design
+"""
+
+
+def test_courtesy_day_only_when_configured_and_not_while_dunned():
+    key = uid("courtesy-Assets.Receivable.Beta-B-3")
+    assert key not in events_of(BETA_CARDS)
+    event = events_of(BETA_CARDS, config="{'courtesy_days': 7}")[key]
     assert event.day == day("2026-03-24")
-    assert event.summary == "Acme Corp: courtesy reminder for INV-3, due 2026-03-31"
+    assert event.summary.endswith("courtesy reminder for B-3, due 2026-03-31")
+    # Acme is being dunned for INV-1: `remind` sends it no courtesy note for
+    # INV-3, so the calendar foretells none.
+    acme = uid("courtesy-Assets.Receivable.Acme-INV-3")
+    assert acme not in events_of(config="{'courtesy_days': 7}")
 
 
 def test_uids_are_stable_across_as_of_dates():
