@@ -9,6 +9,7 @@ import email
 import email.policy
 import io
 import pathlib
+import re
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -695,3 +696,25 @@ def test_a_promise_paid_in_full_only_late_is_no_longer_a_call():
         load(OVERDUE, promised, part).index, day("2026-10-11")
     ).items
     assert "broken-promise" in item.kinds
+
+
+def test_a_reminder_says_how_much_of_the_balance_is_in_dispute():
+    disputed = (
+        '2026-09-05 * "Acme Corp" "Banner" ^INV-2\n'
+        "  Assets:Receivable:Acme   500.00 USD\n"
+        "  Income:Design\n"
+        '2026-10-02 custom "ar-dispute" Assets:Receivable:Acme "INV-2" "Wrong size"\n'
+    )
+    led = load(OVERDUE, disputed)
+    as_of = day("2026-10-06")
+    (item,) = remind.due(led.index, as_of)
+    context = remind.context(led.index, item, as_of)
+    env = documents.environment()
+    for template in ("reminder.txt", "reminder.html"):
+        text = " ".join(documents.render(env, template, context).split())
+        text = re.sub(r"<[^>]+>", "", text)  # the words a reader sees
+        text = text.replace("\N{NO-BREAK SPACE}", " ").replace("&nbsp;", " ")
+        assert (
+            "your total balance of USD 1,500.00, of which USD 500.00 is in dispute "
+            "and not asked for until it is settled." in text
+        ), template
