@@ -20,7 +20,7 @@ from beancount_ar import payments, records
 from beancount_ar.aging import DUE, bucket_labels, open_items, unapplied
 from beancount_ar.openitems import ZERO, Customer, Index
 from beancount_ar.payments import company
-from beancount_ar.status import balance, dispute_for
+from beancount_ar.status import balance, dispute_for, plan_for
 
 OPEN_ITEM, ACTIVITY = "open-item", "activity"
 KINDS = (OPEN_ITEM, ACTIVITY)
@@ -91,6 +91,19 @@ class CurrencySection(NamedTuple):
         return self.due - self.disputed
 
 
+class PlanLine(NamedTuple):
+    """A work-out plan, as a statement tells it."""
+
+    agreed: datetime.date
+    amount: Decimal
+    currency: str
+    count: int
+    paid: Decimal  # paid since it was agreed
+    due_now: Decimal  # instalments due before today not yet paid
+    next_day: datetime.date | None  # the next instalment, today or later
+    next_amount: Decimal
+
+
 class Statement(NamedTuple):
     kind: str
     customer: Customer
@@ -99,6 +112,7 @@ class Statement(NamedTuple):
     as_of: datetime.date
     labels: tuple[str, ...]
     sections: list[CurrencySection]
+    plan: PlanLine | None = None  # a work-out plan not yet completed
 
     @property
     def total_due(self) -> dict[str, Decimal]:
@@ -272,7 +286,27 @@ def statement(
             )
         )
     return Statement(
-        kind, customer, company(index, as_of), start, as_of, labels, sections
+        kind, customer, company(index, as_of), start, as_of, labels, sections,
+        _plan(index, account, as_of),
+    )  # fmt: skip
+
+
+def _plan(index: Index, account: str, as_of: datetime.date) -> PlanLine | None:
+    """The customer's plan, if one is running."""
+    state = plan_for(index, account, as_of)
+    if state is None or state.status == "completed":
+        return None
+    plan = state.plan
+    day, amount = state.next if state.next else (None, ZERO)
+    return PlanLine(
+        plan.date,
+        plan.amount.number,
+        plan.amount.currency,
+        plan.count,
+        state.paid,
+        max(state.due - state.paid, ZERO),
+        day,
+        amount,
     )
 
 

@@ -718,3 +718,22 @@ def test_a_reminder_says_how_much_of_the_balance_is_in_dispute():
             "your total balance of USD 1,500.00, of which USD 500.00 is in dispute "
             "and not asked for until it is settled." in text
         ), template
+
+
+def test_the_statement_email_of_a_customer_on_a_plan_tells_the_plan(books, tmp_path):
+    folder = books(
+        extra='2026-11-10 custom "ar-plan" Assets:Receivable:Acme 12000.00 USD 4 '
+        '"monthly" 2026-11-25\n'
+    )
+    outbox = tmp_path / "outbox"
+    result = run(folder, "statement", "2026-12-01", "--all", "--out", str(outbox))
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(
+        (outbox / "2026-12-01-Acme-statement.eml").read_bytes(),
+        policy=email.policy.default,
+    )
+    assert (
+        "Under the payment plan agreed on 10 November 2026, USD 0.00 of USD "
+        "12,000.00 is paid; USD 3,000.00 of past instalments is due now; the next "
+        "instalment, USD 3,000.00, is due on 25 December 2026." in plain(message)
+    )

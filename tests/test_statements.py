@@ -200,3 +200,55 @@ def test_the_statement_says_what_is_in_dispute(tmp_path):
     assert "In dispute: Colour printed too light." in " ".join(inv1.split())
     assert "Pay online" not in inv1
     assert "Pay USD 1,100.00 online:" in text
+
+
+def test_a_customer_on_a_plan_reads_it_on_its_statement(tmp_path):
+    from click.testing import CliRunner
+
+    from beancount_ar.cli import cli
+
+    main = tmp_path / "main.beancount"
+    main.write_text(
+        "2024-01-01 open Assets:Receivable:Acme\n"
+        '  customer: "Acme Corp"\n'
+        "2024-01-01 open Income:Design\n"
+        "2024-01-01 open Assets:Bank\n"
+        '2024-01-10 * "Acme Corp" "Big job" ^INV-1\n'
+        "  Assets:Receivable:Acme   3000.00 USD\n"
+        "  Income:Design\n"
+        '2024-03-01 custom "ar-plan" Assets:Receivable:Acme 3000.00 USD 3 "monthly" '
+        "2024-03-15\n"
+        '2024-03-14 * "Acme Corp" "Instalment 1" ^INV-1\n'
+        "  Assets:Bank   1000.00 USD\n"
+        "  Assets:Receivable:Acme\n"
+    )
+    (plan_line,) = [
+        statements.statement(load_file(main).index, ACME, day("2024-04-20")).plan
+    ]
+    assert plan_line.paid == D("1000.00")
+    assert plan_line.due_now == D("1000.00")  # the 15 April instalment
+    assert (plan_line.next_day, plan_line.next_amount) == (
+        day("2024-05-15"),
+        D("1000.00"),
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["statement", str(main), "Acme", "--as-of", "2024-04-20", "--format", "txt"],
+    )
+    text = " ".join(result.stdout.split())
+    assert (
+        "Your payment plan: agreed on 2024-03-01, USD 3,000.00 in 3 instalments; "
+        "USD 1,000.00 paid so far. Due now: USD 1,000.00 (instalments past their "
+        "date). The next instalment, USD 1,000.00, is due on 2024-05-15." in text
+    )
+    # Before it was agreed, there is none to tell.
+    assert (
+        statements.statement(load_file(main).index, ACME, day("2024-01-20")).plan
+        is None
+    )
+
+
+def load_file(path):
+    from beancount_ar import ledger
+
+    return ledger.load(str(path))
