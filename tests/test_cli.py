@@ -337,11 +337,12 @@ def test_worklist_json_items_have_the_spec_keys():
                 "contact", "last_note", "hold"):  # fmt: skip
         assert key in first
     # Gull Rock: the chronic late payer, on hold; INV-2026-106 newly reached
-    # the manager level, but its oldest invoice is at the agency level, so
-    # the owner calls and asks for the customer's owner.
+    # the manager level; its oldest, INV-2026-079, is promised for 30
+    # November, so the level is that of the others (INV-2026-092, final
+    # demand): the owner calls and asks for the customer's owner.
     assert first["customer"] == "Gull Rock Brewing Co."
     assert first["hold"]["on"] is True
-    assert first["level"] == "agency"
+    assert first["level"] == "final-demand"
     assert first["contact"]["role"] == "Owner"
     levels = {i["invoice"]: (i["level"], i["new_level"]) for i in first["invoices"]}
     assert levels == {
