@@ -49,11 +49,14 @@ def test_no_view_of_any_ledger_answers_500(tmp_path_factory, text, time):
     client = app.test_client()
     when = f"&time={quote(time)}" if time else ""
     urls = [PAGE + f"?view={view}{when}" for view in
-            ("today", "aging", "overdue", "metrics", "invoices")]  # fmt: skip
+            ("today", "aging", "overdue", "metrics", "forecast", "invoices")]  # fmt: skip
+    urls.append(PAGE + "calendar.ics")
     for customer in ("Assets:Receivable:Acme", "Assets:Receivable:Beta"):
         urls.append(PAGE + f"?view=customer&customer={quote(customer)}{when}")
         urls.append(PAGE + f"statement?customer={quote(customer)}{when}")
     for url in urls:
         response = client.get(url)
         assert response.status_code != 500, (url, text, response.get_data(True)[:2000])
+        # A view that fails says so on the page (not a 500): that is a bug too.
+        assert "view failed" not in response.get_data(True), (url, text)
     assert pathlib.Path(path).read_text() == text  # nothing written

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from beancount_ar import aging, dates, documents, ledger, remind
+from beancount_ar import aging, dates, documents, ledger, remind, schedule
 from beancount_ar.cli import cli
 
 EXAMPLES = int(os.environ.get("BEAN_AR_FUZZ", "40"))
@@ -189,6 +189,8 @@ COMMANDS = [
     ["aging"], ["aging", "--detail", "--format", "json"], ["aging", "--format", "csv"],
     ["aging", "--basis", "invoice", "--detail"], ["overdue"], ["overdue", "--format", "json"],
     ["worklist"], ["worklist", "--format", "csv"], ["metrics"], ["metrics", "--format", "json"],
+    ["forecast"], ["forecast", "--format", "json"], ["forecast", "--format", "csv"],
+    ["calendar"],
 ]  # fmt: skip
 
 
@@ -235,6 +237,10 @@ def _run_commands(
             context = remind.context(loaded.index, item, day)
             for name in ("reminder.txt", "reminder.html", "reminder_subject.txt"):
                 documents.render(env, name, context)
+        # Who is due a courtesy note or a statement today (the emails
+        # themselves are PDFs, made slowly).
+        schedule.courtesy(loaded.index, day)
+        schedule.statements(loaded.index, day)
     except Exception:
         pytest.fail(f"reminders raised:\n{traceback.format_exc()}\n{text}")
 
