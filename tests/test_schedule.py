@@ -670,6 +670,10 @@ def test_the_statement_email_leaves_a_dispute_out_of_what_it_asks_for(books, tmp
         (outbox / "2026-12-01-Acme-statement.eml").read_bytes(),
         policy=email.policy.default,
     )
+    assert message["Subject"] == (
+        "Your statement of account as of 1 December 2026: USD 800.00 to pay, "
+        "USD 12,000.00 in dispute"
+    )
     text = plain(message)
     assert "The balance due is USD 12,800.00" in text
     assert (
