@@ -40,6 +40,7 @@ TEMPLATES = (
     "statement_email.html",
     "signature.txt",
     "signature.html",
+    "email_head.html",
     "invoice.html",
     "invoice.css",
     "invoice.txt",
