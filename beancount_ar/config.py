@@ -13,14 +13,16 @@ import ast
 import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from beancount.core import account, data
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount_ar.terms import TermsError, parse_terms
 
+if TYPE_CHECKING:
+    from beancount.core import data
+
 PLUGIN_NAME = "beancount_ar"
-CONFIG_SOURCE = data.new_metadata("<beancount_ar>", 0)
+CONFIG_SOURCE = {"filename": "<beancount_ar>", "lineno": 0}
+SEP = ":"  # the account separator
 
 #: Escalation levels in order; each one's default days past due ("grace" means
 #: the configured grace_days).
@@ -97,8 +99,7 @@ class Config:
     def is_receivable(self, name: str) -> bool:
         """Whether `name` is a receivable root or an account below one."""
         return any(
-            name == root or name.startswith(root + account.sep)
-            for root in self.accounts
+            name == root or name.startswith(root + SEP) for root in self.accounts
         )
 
 
@@ -122,8 +123,14 @@ def _check_int(key: str, value: Any, minimum: int = 0) -> int:
     return value
 
 
+def _is_account(name: str) -> bool:
+    from beancount.core import account  # parsing the plugin line: Beancount is loaded
+
+    return account.is_valid(name)
+
+
 def _check_account(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not account.is_valid(value):
+    if not isinstance(value, str) or not _is_account(value):
         raise ValueError(f"'{key}' must be an account name, not {value!r}")
     return value
 
@@ -167,7 +174,7 @@ def _check_accounts(key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"'{key}' must be a list of account names, not {value!r}")
     for name in value:
-        if not isinstance(name, str) or not account.is_valid(name):
+        if not isinstance(name, str) or not _is_account(name):
             raise ValueError(f"'{key}' must hold account names, not {name!r}")
     return tuple(value)
 

@@ -9,15 +9,14 @@ so the numbers and the errors are the same either way.
 from __future__ import annotations
 
 import gc
-from typing import Any, NamedTuple
-
-from beancount import loader
-from beancount.core import data
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount_ar.config import Config, find_config, parse_config
-from beancount_ar.matching import build_index
-from beancount_ar.openitems import Index
-from beancount_ar.plugin import keeping_index, take_index
+
+if TYPE_CHECKING:
+    from beancount.core import data
+
+    from beancount_ar.openitems import Index
 
 
 class Ledger(NamedTuple):
@@ -32,6 +31,9 @@ def from_entries(
     entries: list[data.Directive], errors: list[Any], options: dict[str, Any]
 ) -> Ledger:
     """Build the index of loaded entries, adding engine errors if not a plugin."""
+    from beancount_ar.matching import build_index
+    from beancount_ar.plugin import take_index
+
     config_str = find_config(options)
     config, config_errors = parse_config(config_str)
     errors = list(errors)
@@ -55,6 +57,12 @@ def load(path: str) -> Ledger:
     loaded, which lives until the process ends, is then moved out of its
     sight: otherwise each collection walks the whole ledger again.
     """
+    # Beancount is imported here, not with this module: `error_line` and the
+    # reports answered from the index (`store`) do without it.
+    from beancount import loader
+
+    from beancount_ar.plugin import keeping_index
+
     # Beancount's load makes millions of objects and no garbage cycles worth
     # collecting: the collector would spend a third of the load walking them.
     enabled = gc.isenabled()

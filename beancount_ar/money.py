@@ -17,8 +17,11 @@ from decimal import (
     getcontext,
     localcontext,
 )
+from typing import TYPE_CHECKING
 
-from beancount.core.display_context import DisplayContext, Precision
+if TYPE_CHECKING:
+    from beancount.core.display_context import DisplayContext
+
 
 ZERO = Decimal(0)
 DEFAULT_PLACES = 2
@@ -63,6 +66,8 @@ class Amounts:
         if places is None:
             places = DEFAULT_PLACES
             if self.dcontext is not None and currency in self.dcontext.ccontexts:
+                from beancount.core.display_context import Precision
+
                 common = self.dcontext.ccontexts[currency].get_fractional(
                     Precision.MOST_COMMON
                 )

@@ -16,16 +16,16 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from beancount.core import account as account_lib
-from beancount.core import data
-from beancount.core.amount import Amount
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount_ar import records
 from beancount_ar.config import Config
 from beancount_ar.money import ZERO, Amounts
 from beancount_ar.terms import Terms
+
+if TYPE_CHECKING:
+    from beancount.core import data
+    from beancount.core.amount import Amount
 
 # Metadata keys read from the ledger and written by the plugin.
 META_INVOICE = "invoice"
@@ -331,7 +331,7 @@ def is_ar_posting(posting: data.Posting, is_receivable: Callable[[str], bool]) -
 
 def display_name(account: str, meta: data.Meta | None) -> str:
     name = (meta or {}).get(META_CUSTOMER)
-    return name if isinstance(name, str) and name else account_lib.leaf(account)
+    return name if isinstance(name, str) and name else account.rsplit(":", 1)[-1]
 
 
 @contextlib.contextmanager

@@ -12,15 +12,13 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from beancount.core import account as account_lib
-from beancount.core import amount as amount_lib
-from beancount.core import data
-from beancount.core.amount import Amount
-from beancount.parser import printer
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount_ar.money import MAX_DIGITS, too_many_digits
+
+if TYPE_CHECKING:
+    from beancount.core import data
+    from beancount.core.amount import Amount
 
 #: Instalments a work-out plan may have: ten years of weekly ones.
 MAX_INSTALMENTS = 520
@@ -38,6 +36,8 @@ def printable(entry: Any) -> Any:
     reach the user, with its file and line, whatever the entry."""
     if entry is None:
         return None
+    from beancount.parser import printer  # an error of a load: Beancount is there
+
     try:
         printer.format_entry(entry)
     except Exception:  # the printer's own failure, whatever it is
@@ -179,7 +179,23 @@ Record = (
     | NamedTerms
 )
 
-ACCOUNT = account_lib.TYPE
+#: The kinds of value that are Beancount's own, looked up when parsing (so
+#: that reading records, as the index does, needs no Beancount).
+ACCOUNT = "account"
+AMOUNT = "amount"
+
+
+def _dtype(kind: Any) -> Any:
+    """The `dtype` Beancount gives a custom directive's value of this kind."""
+    if kind == ACCOUNT:
+        from beancount.core import account
+
+        return account.TYPE
+    if kind == AMOUNT:
+        from beancount.core.amount import Amount
+
+        return Amount
+    return kind
 
 
 class Field(NamedTuple):
@@ -213,7 +229,7 @@ _SCHEMAS: dict[str, tuple[tuple[Field, ...], Callable[..., Record]]] = {
     "ar-promise": (
         (
             Field("account", ACCOUNT),
-            Field("amount", Amount),
+            Field("amount", AMOUNT),
             Field("by", datetime.date),
             Field("invoice", str, False),
         ),
@@ -227,7 +243,7 @@ _SCHEMAS: dict[str, tuple[tuple[Field, ...], Callable[..., Record]]] = {
     "ar-plan": (
         (
             Field("account", ACCOUNT),
-            Field("amount", Amount),
+            Field("amount", AMOUNT),
             Field("count", Decimal),
             Field("frequency", str),
             Field("first", datetime.date),
@@ -261,7 +277,7 @@ _TYPE_WORDS = {
     ACCOUNT: "an account",
     str: "a string",
     datetime.date: "a date",
-    Amount: "an amount like 100.00 USD",
+    AMOUNT: "an amount like 100.00 USD",
     Decimal: "a number",
     bool: "TRUE or FALSE",
 }
@@ -300,7 +316,7 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
             kwargs[field.name] = None if field.dtype is not str else ""
             continue
         value = values[i]
-        if value.dtype is not field.dtype:
+        if value.dtype is not _dtype(field.dtype):
             return fail(
                 f"{field.name} must be {_TYPE_WORDS[field.dtype]}, not {value.value!r}"
             )
@@ -326,7 +342,7 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
                 f'frequency must be "monthly" or "weekly", not {kwargs["frequency"]!r}'
             )
     if entry.type == "ar-payment" and not re.fullmatch(
-        amount_lib.CURRENCY_RE, kwargs["currency"]
+        _currency_re(), kwargs["currency"]
     ):
         return fail(f"{kwargs['currency']!r} is not a currency like EUR")
     if entry.type == "ar-followup" and kwargs["what"] is None:
@@ -334,6 +350,12 @@ def parse_custom(entry: data.Custom) -> tuple[Record | None, RecordError | None]
     if entry.type == "ar-promise" and kwargs["invoice"] == "":
         kwargs["invoice"] = None
     return build(date=entry.date, meta=entry.meta, **kwargs), None
+
+
+def _currency_re() -> str:
+    from beancount.core import amount
+
+    return amount.CURRENCY_RE
 
 
 def parse_note(entry: data.Note) -> Note:

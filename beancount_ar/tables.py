@@ -15,9 +15,6 @@ import sys
 import textwrap
 from collections.abc import Iterable, Sequence
 
-import wcwidth
-from tabulate import tabulate
-
 DEFAULT_WIDTH = 80
 MIN_WIDTH = 40
 MAX_WIDTH = 1000
@@ -55,6 +52,8 @@ def one_line(text: str) -> str:
 
 def width(text: str) -> int:
     """Columns `text` takes on a terminal (CJK characters take two)."""
+    import wcwidth  # only text output needs it, not JSON or CSV
+
     return max(wcwidth.wcswidth(text), len(text))
 
 
@@ -95,6 +94,8 @@ def fit_table(
         The table. Other columns are never cut: if the table still does not
         fit, it is printed wider.
     """
+    from tabulate import tabulate  # only text output needs it
+
     rows = [[one_line(cell) for cell in row] for row in rows]
     headers = list(headers)
 

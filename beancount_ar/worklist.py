@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from beancount_ar import records, status, writer
+from beancount_ar import records, status
 from beancount_ar.aging import DUE, OpenItem, open_items
 from beancount_ar.config import Config
 from beancount_ar.openitems import ZERO, Index, Invoice
@@ -151,6 +151,8 @@ def discount_transaction(index: Index, invoice: Invoice, amount: Decimal) -> str
     Its other leg is the configured `discount_account`, so the credit is
     matched as a `discount` to the invoice it names.
     """
+    from beancount_ar import writer  # imports Beancount: only when one is earned
+
     customer = index.customers[invoice.account]
     paid = max(a.date for a in invoice.applications)
     number = index.amounts.plain(amount, invoice.currency)

@@ -20,6 +20,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def index_cache(tmp_path_factory):
+    """The persistent indexes the tests' commands write go to a folder of
+    this run, never to the user's cache folder."""
+    folder = tmp_path_factory.mktemp("cache")
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if saved is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 @pytest.fixture
 def restore_index_keeping(monkeypatch):
     """The Fava extension tells the plugin to keep its indexes for the whole

@@ -3,20 +3,13 @@
 Ledger errors go to stderr as `file:line: message`, the report is still
 printed, and the exit status is 1. Bad arguments exit 2 with a one-line reason.
 One module per command group: `reports` (aging, overdue, worklist, metrics),
-`customer`, `log` (the writers), `send` (statements, reminders, templates).
+`customer`, `log` (the writers), `send` (statements, reminders, templates),
+`forecast`, `calendar`, `invoice`; each is imported when its command runs
+(`common.COMMANDS`).
 """
 
 from __future__ import annotations
 
-from beancount_ar.cli import (  # noqa: F401 (commands)
-    calendar,
-    customer,
-    forecast,
-    invoice,
-    log,
-    reports,
-    send,
-)
 from beancount_ar.cli.common import cli
 
 __all__ = ["cli", "main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -12,13 +13,44 @@ from typing import Any
 
 import click
 
-from beancount_ar import dates, logbook, tables
+from beancount_ar import dates, lookup, store, tables
 from beancount_ar import ledger as ledger_lib
 from beancount_ar.money import PRECISION
 
+#: The module of each command, imported when the command runs (or --help
+#: lists them all): a report need not import the PDF, email and calendar
+#: libraries the other commands use.
+COMMANDS = {
+    "aging": "reports",
+    "overdue": "reports",
+    "worklist": "reports",
+    "metrics": "reports",
+    "customer": "customer",
+    "forecast": "forecast",
+    "backtest": "forecast",
+    "calendar": "calendar",
+    "invoice": "invoice",
+    "log": "log",
+    "statement": "send",
+    "remind": "send",
+    "templates": "send",
+}
+
 
 class BeanArGroup(click.Group):
-    """A group whose usage errors are one line: `bean-ar: error: ...`, status 2."""
+    """A group whose usage errors are one line: `bean-ar: error: ...`, status 2,
+    and whose commands are imported when needed."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is not None and name not in self.commands:
+            importlib.import_module(f"beancount_ar.cli.{module}")
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(COMMANDS.values())):
+            importlib.import_module(f"beancount_ar.cli.{module}")
+        return super().list_commands(ctx)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
@@ -113,30 +145,76 @@ format_opt = click.option(
 )
 
 
-def loaded(fn: Callable[..., Any]) -> Callable[..., Any]:
+#: --no-index: load the whole ledger, neither reading nor writing the index.
+no_index_opt = click.option(
+    "--no-index",
+    "no_index",
+    is_flag=True,
+    help="Load the whole ledger; do not read or write the index.",
+)
+
+
+def open_ledger(path: str, no_index: bool, window: store.Window) -> Any:
+    """The ledger at `path`: from its index (`store`) unless `no_index`."""
+    if no_index:
+        return ledger_lib.load(path)
+    return store.open_ledger(path, window, ledger_lib.load, progress)
+
+
+def progress(text: str) -> None:
+    """A progress line on stderr, as git shows its own: when stderr is a
+    terminal (BEAN_AR_PROGRESS=1 always, =0 never)."""
+    wanted = os.environ.get("BEAN_AR_PROGRESS")
+    if wanted == "1" or (wanted != "0" and sys.stderr.isatty()):
+        click.echo(text, err=True)
+
+
+def report_errors(loaded: Any) -> None:
+    """The ledger's errors on stderr, as file:line: message."""
+    for error in loaded.errors:
+        click.echo(ledger_lib.error_line(error), err=True)
+
+
+def loaded(
+    since: Callable[[dict[str, Any]], datetime.date | None],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Load LEDGER and call `fn(ledger, limit=..., ...)`: its errors go to
     stderr as file:line, the report is still printed, and the exit status
-    is 1."""
+    is 1. `since(kwargs)` is the first day the report looks at (None: all
+    history), so that the index reads only what it needs."""
 
-    @functools.wraps(fn)
-    def wrapper(ledger: str, limit: int | None, **kwargs: Any) -> Any:
-        kwargs["limit"] = limit or tables.terminal_width()
-        loaded = ledger_lib.load(ledger)
-        for error in loaded.errors:
-            click.echo(ledger_lib.error_line(error), err=True)
-        fn(loaded, **kwargs)
-        if loaded.errors:
-            click.get_current_context().exit(1)
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(
+            ledger: str, limit: int | None, no_index: bool, **kwargs: Any
+        ) -> Any:
+            kwargs["limit"] = limit or tables.terminal_width()
+            loaded = open_ledger(ledger, no_index, store.Window(since(kwargs)))
+            report_errors(loaded)
+            fn(loaded, **kwargs)
+            if loaded.errors:
+                click.get_current_context().exit(1)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def report_command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every report shares: LEDGER, --as-of, --format, --width."""
-    wrapped = width_opt(loaded(fn))
-    wrapped = format_opt(wrapped)
-    wrapped = as_of_opt("Report as of this date (YYYY-MM-DD); default today.")(wrapped)
-    return ledger_arg(wrapped)
+def report_command(
+    since: Callable[[dict[str, Any]], datetime.date | None] = lambda kw: kw["as_of"],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every report shares: LEDGER, --as-of, --format, --width,
+    --no-index."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped = no_index_opt(width_opt(loaded(since)(fn)))
+        wrapped = format_opt(wrapped)
+        wrapped = as_of_opt("Report as of this date (YYYY-MM-DD); default today.")(
+            wrapped
+        )
+        return ledger_arg(wrapped)
+
+    return decorate
 
 
 _HINTS = {
@@ -153,7 +231,7 @@ _HINTS = {
 }
 
 
-def bad_input(exc: logbook.InputError, hint: str | None = None) -> click.BadParameter:
+def bad_input(exc: lookup.InputError, hint: str | None = None) -> click.BadParameter:
     return click.BadParameter(exc.message, param_hint=hint or _HINTS.get(exc.field))
 
 
@@ -163,8 +241,8 @@ def resolve_customer(
     """A customer account from its account name, display name or last
     component, or an unambiguous beginning of either (case-insensitive)."""
     try:
-        return logbook.resolve_customer(loaded, text)
-    except logbook.InputError as exc:
+        return lookup.resolve_customer(loaded, text)
+    except lookup.InputError as exc:
         raise bad_input(exc, hint) from None
 
 

@@ -9,11 +9,14 @@ import click
 
 from beancount_ar import customer as customer_lib
 from beancount_ar import ledger as ledger_lib
-from beancount_ar import render, render_customer, tables
+from beancount_ar import lookup, render_customer, store, tables
 from beancount_ar.cli.common import (
     as_of_opt,
     cli,
     emit,
+    no_index_opt,
+    open_ledger,
+    report_errors,
     resolve_customer,
     split_ledger,
     width_opt,
@@ -32,8 +35,13 @@ from beancount_ar.cli.common import (
     help="Output format.",
 )
 @width_opt
+@no_index_opt
 def customer(
-    args: tuple[str, ...], as_of: datetime.date, fmt: str, limit: int | None
+    args: tuple[str, ...],
+    as_of: datetime.date,
+    fmt: str,
+    limit: int | None,
+    no_index: bool,
 ) -> None:
     """One customer: open items with level and status, contacts, promises,
     plan, hold, follow-ups, the last notes, unapplied credits, days to pay.
@@ -42,12 +50,18 @@ def customer(
     or an unambiguous beginning of one.
     """
     path, (name,) = split_ledger(args, 1)
-    loaded = ledger_lib.load(path)
-    for error in loaded.errors:
-        click.echo(ledger_lib.error_line(error), err=True)
+
+    def account_of(stored: ledger_lib.Ledger) -> str | None:
+        try:
+            return lookup.resolve_customer(stored, name)
+        except lookup.InputError:
+            return None  # said once the ledger is loaded
+
+    loaded = open_ledger(path, no_index, store.Window(as_of, account_of))
+    report_errors(loaded)
     account = resolve_customer(loaded, name, "CUSTOMER")
     view = customer_lib.view(loaded.index, account, as_of)
-    amounts = render.Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render_customer.customer_json(view, amounts), indent=2))
     else:

@@ -18,10 +18,10 @@ from beancount_ar.cli.common import (
     format_opt,
     ledger_arg,
     loaded,
+    no_index_opt,
     parse_date,
     width_opt,
 )
-from beancount_ar.money import Amounts
 
 #: Weeks a forecast may show: two years.
 MAX_WEEKS = 104
@@ -39,7 +39,8 @@ MAX_WEEKS = 104
 )
 @format_opt
 @width_opt
-@loaded
+@no_index_opt
+@loaded(lambda kwargs: None)  # payment history: all of it
 def forecast(
     loaded: ledger_lib.Ledger,
     as_of: datetime.date,
@@ -54,7 +55,7 @@ def forecast(
     payments), discounted by collectability; disputed invoices apart.
     """
     report = forecast_lib.forecast(loaded.index, as_of, weeks)
-    amounts = Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render_forecast.forecast_json(report, amounts), indent=2))
     elif fmt == "csv":
@@ -79,7 +80,8 @@ def forecast(
 )
 @format_opt
 @width_opt
-@loaded
+@no_index_opt
+@loaded(lambda kwargs: None)  # payment history: all of it
 def backtest(
     loaded: ledger_lib.Ledger,
     start: str | None,
@@ -97,7 +99,7 @@ def backtest(
     if first and last and first > last:
         raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
     report = backtest_lib.backtest(loaded.index, first, last)
-    amounts = Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render_forecast.backtest_json(report, amounts), indent=2))
     elif fmt == "csv":

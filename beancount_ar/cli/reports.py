@@ -21,9 +21,12 @@ from beancount_ar.cli.common import (
     resolve_customer,
 )
 
+#: The period of `metrics` without --from.
+PERIOD = datetime.timedelta(days=90)
+
 
 @cli.command()
-@report_command
+@report_command()
 @click.option(
     "--basis",
     type=click.Choice(["due", "invoice"]),
@@ -52,7 +55,7 @@ def aging(
     """Aging of every customer's balance, by bucket."""
     accounts = {resolve_customer(loaded, customer)} if customer else None
     report = aging_lib.aging(loaded.index, as_of, basis, buckets, accounts)
-    amounts = render.Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render.aging_json(report, amounts, detail), indent=2))
     elif fmt == "csv":
@@ -62,7 +65,7 @@ def aging(
 
 
 @cli.command()
-@report_command
+@report_command()
 @click.option(
     "--min-days",
     type=click.IntRange(min=1),
@@ -82,7 +85,7 @@ def overdue(
     """Overdue invoices, most overdue first, with their collections status."""
     accounts = {resolve_customer(loaded, customer)} if customer else None
     items = aging_lib.overdue(loaded.index, as_of, min_days, accounts)
-    amounts = render.Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render.overdue_json(as_of, items, amounts), indent=2))
     elif fmt == "csv":
@@ -92,13 +95,13 @@ def overdue(
 
 
 @cli.command()
-@report_command
+@report_command()
 def worklist(
     loaded: ledger_lib.Ledger, as_of: datetime.date, fmt: str, limit: int
 ) -> None:
     """Today's calls: who, whom to ask for, and what about."""
     report = worklist_lib.worklist(loaded.index, as_of)
-    amounts = render.Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render_worklist.worklist_json(report, amounts), indent=2))
     elif fmt == "csv":
@@ -107,8 +110,17 @@ def worklist(
         emit(render_worklist.worklist_table(report, amounts, limit))
 
 
+def _metrics_since(kwargs: dict) -> datetime.date | None:
+    """The day before the period: the first day metrics look at."""
+    try:
+        begin = parse_date(kwargs["start"], "--from")
+    except click.BadParameter:
+        return None  # reported once the ledger is loaded
+    return min(begin or kwargs["as_of"] - PERIOD, kwargs["as_of"])
+
+
 @cli.command()
-@report_command
+@report_command(since=_metrics_since)
 @click.option(
     "--from",
     "start",
@@ -123,13 +135,13 @@ def metrics(
     start: str | None,
 ) -> None:
     """DSO, best possible DSO, ADD, CEI and days to pay, per customer."""
-    begin = parse_date(start, "--from") or as_of - datetime.timedelta(days=90)
+    begin = parse_date(start, "--from") or as_of - PERIOD
     if begin >= as_of:
         raise click.BadParameter(
             f"{begin} is not before --as-of {as_of}", param_hint="--from"
         )
     report = metrics_lib.metrics(loaded.index, begin, as_of)
-    amounts = render.Amounts(loaded.options.get("dcontext"))
+    amounts = loaded.index.amounts
     if fmt == "json":
         emit(json.dumps(render.metrics_json(report, amounts), indent=2))
     elif fmt == "csv":

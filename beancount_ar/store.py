@@ -1,0 +1,548 @@
+"""A persistent index of a ledger's receivables, kept in the user's cache folder.
+
+`bean-ar aging`, `overdue`, `worklist`, `metrics` and `customer` answer
+from it when the ledger has not changed since it was written, instead of
+parsing, booking and matching the whole ledger again. It is one SQLite file
+per ledger (named by the ledger's absolute path) in
+`platformdirs.user_cache_dir("beancount-ar")` (`~/.cache/beancount-ar` on
+Linux, or `$XDG_CACHE_HOME/beancount-ar`), never beside the ledger.
+
+What it holds: every invoice and credit the matcher made, one row each with
+the day it settled (NULL while open), their applications, and, whole, the
+customers, collections records, notes, the configuration, the precision of
+each currency and the load's errors. A report as of day D needs only what
+was still open on D or happened on or after it (and what those were applied
+against), so it reads those rows and no others: a few thousand rows, however
+long the ledger's history. A customer's page reads that customer's rows.
+
+It is valid while its key holds: every file the load read (path, size,
+modification time, and when those differ, the SHA-256 of the content), the
+directories of `include` patterns, the plugin configuration and the list of
+plugins, and the version of this code and of Beancount. Anything else -- an
+edit anywhere, a new included file, an upgrade -- and the command loads the
+ledger in full, answers from that, and writes a new index, saying so on
+stderr. A new index is written to a temporary file and renamed over the old
+one, so a reader never sees half of one, two commands at once each see a
+whole index, and a killed build leaves the old index or none.
+
+This module imports no Beancount on the reading path: an unchanged ledger
+is answered without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import os
+import pickle
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from beancount_ar.money import Amounts
+from beancount_ar.openitems import Application, Credit, Index, Invoice
+
+#: Bump when what is stored, or how, changes.
+SCHEMA = 1
+#: `live` of an item still open: after any day.
+OPEN = 10**8
+#: A file changed this shortly before a load (nanoseconds) is not indexed:
+#: the coarsest time stamps (FAT's) are 2 s apart, so a later change within
+#: them could leave its size and time as they were.
+RACY_NS = 2_000_000_000
+#: A temporary file older than this is a killed build's and is removed.
+STALE_TEMP_SECONDS = 3600
+
+_INCLUDE = re.compile(rb'^include\s+"([^"]*)"', re.MULTILINE)
+_GLOB = re.compile(r"[*?\[]")
+
+
+class Entry(NamedTuple):
+    """What the reports read of an invoice's or credit's transaction."""
+
+    narration: str
+    payee: str | None
+
+
+class StoredError(NamedTuple):
+    """A load error as the reports print it: file, line, message."""
+
+    source: dict[str, Any]
+    message: str
+    entry: None = None
+
+
+class Stored(NamedTuple):
+    """What `open_ledger` returns in place of a full load: the fields of
+    `ledger.Ledger` the reports read."""
+
+    entries: list[Any]
+    errors: list[Any]
+    options: dict[str, Any]
+    config: Any
+    index: Index
+
+
+# -- where it lives and what it is keyed by --------------------------------
+
+
+def cache_dir() -> Path:
+    """The folder of the indexes: the user's cache folder for beancount-ar."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("beancount-ar", appauthor=False))
+
+
+def location(ledger_path: str) -> Path:
+    """The index file of a ledger, named by its absolute path."""
+    digest = hashlib.sha256(os.path.abspath(ledger_path).encode()).hexdigest()
+    return cache_dir() / f"{digest[:32]}.sqlite"
+
+
+def code_version() -> tuple[Any, ...]:
+    """This code and Beancount's, as the index depends on them: the schema,
+    and the size and modification time of every module of both packages
+    (an upgrade or an edit of either invalidates every index)."""
+    parts: list[Any] = [SCHEMA]
+    here = Path(__file__).parent
+    spec = importlib_util.find_spec("beancount")
+    folders = [here]
+    if spec is not None and spec.origin:
+        folders.append(Path(spec.origin).parent)
+    for folder in folders:
+        for path in sorted(folder.glob("*.py")):
+            st = path.stat()
+            parts.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(parts)
+
+
+class FileKey(NamedTuple):
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def _file_key(path: str) -> FileKey:
+    st = os.stat(path)
+    with open(path, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return FileKey(path, st.st_size, st.st_mtime_ns, digest)
+
+
+def _include_dirs(files: Iterable[str]) -> dict[str, int]:
+    """The folders an `include` pattern or a missing include looks in, with
+    their modification times: a file appearing there changes the ledger
+    without changing any file it read."""
+    loaded = set(files)
+    dirs: dict[str, int] = {}
+    for path in loaded:
+        with contextlib.suppress(OSError):
+            text = Path(path).read_bytes()
+            for match in _INCLUDE.finditer(text):
+                name = match.group(1).decode("utf-8", "replace")
+                target = os.path.normpath(
+                    os.path.join(os.path.dirname(path), os.path.expanduser(name))
+                )
+                if _GLOB.search(name) or target not in loaded:
+                    folder = os.path.dirname(target)
+                    while _GLOB.search(folder):
+                        folder = os.path.dirname(folder)
+                    dirs[folder] = _dir_mtime(folder)
+    return dirs
+
+
+def _dir_mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _change(files: list[FileKey], dirs: dict[str, int]) -> str | None:
+    """What changed since the key was taken, in words, or None: a file's
+    size, else its content when its time differs, or an include folder."""
+    for key in files:
+        try:
+            st = os.stat(key.path)
+        except OSError:
+            return f"{key.path} is gone"
+        if st.st_size != key.size:
+            return f"{key.path} changed"
+        if st.st_mtime_ns != key.mtime_ns:
+            with open(key.path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != key.sha256:
+                    return f"{key.path} changed"
+    for folder, mtime in dirs.items():
+        if _dir_mtime(folder) != mtime:
+            return f"files came or went in {folder}"
+    return None
+
+
+# -- writing -------------------------------------------------------------------
+
+_TABLES = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE invoice (k INTEGER PRIMARY KEY, account TEXT, date INTEGER,
+                      live INTEGER, row BLOB);
+CREATE TABLE credit (k INTEGER PRIMARY KEY, account TEXT, date INTEGER,
+                     live INTEGER, row BLOB);
+CREATE INDEX invoice_live ON invoice (live);
+CREATE INDEX invoice_account ON invoice (account);
+CREATE INDEX credit_live ON credit (live);
+CREATE INDEX credit_account ON credit (account);
+"""
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _invoice_live(invoice: Invoice) -> int:
+    """The day (ordinal) the invoice settled for good, or OPEN."""
+    if invoice.open <= 0 and invoice.last_change is not None:
+        return invoice.last_change.toordinal()
+    return OPEN
+
+
+def _credit_live(credit: Credit) -> int:
+    if credit.remaining <= 0:
+        last = credit.applications[-1].date if credit.applications else credit.date
+        return last.toordinal()
+    return OPEN
+
+
+def write(path: Path, key: dict[str, Any], loaded: Any) -> None:
+    """Write the index of a fully loaded ledger to `path`, atomically."""
+    index: Index = loaded.index
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path.parent)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    try:
+        db = sqlite3.connect(temp)
+        try:
+            db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            db.executescript(_TABLES)
+            _write_items(db, index)
+            dcontext = loaded.options.get("dcontext")
+            places = {
+                currency: index.amounts.places(currency)
+                for currency in (getattr(dcontext, "ccontexts", None) or {})
+            }
+            errors = [_stored_error(error) for error in loaded.errors]
+            meta = {
+                "key": key,
+                "config": index.config,
+                "customers": index.customers,
+                "named_terms": index.named_terms,
+                "records": index.records,
+                "documents": index.documents,
+                "notes": index.notes,
+                "places": places,
+                "errors": errors,
+            }
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [(name, _dumps(value)) for name, value in meta.items()],
+            )
+            db.commit()
+        finally:
+            db.close()
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _write_items(db: sqlite3.Connection, index: Index) -> None:
+    invoice_k = {id(invoice): k for k, invoice in enumerate(index.invoices)}
+    credit_k = {id(credit): k for k, credit in enumerate(index.credits)}
+    app_n: dict[int, int] = {}
+    rows = []
+    for k, invoice in enumerate(index.invoices):
+        apps = []
+        for app in invoice.applications:
+            n = app_n[id(app)] = len(app_n)
+            apps.append((n, credit_k[id(app.credit)], app.date, app.amount))
+        keyed = index.invoices_by_key.get((invoice.account, invoice.id)) is invoice
+        entry = invoice.entry
+        row = (
+            invoice.account,
+            invoice.id,
+            invoice.currency,
+            invoice.date,
+            invoice.seq,
+            invoice.terms,
+            invoice.due,
+            invoice.meta,
+            Entry(entry.narration, entry.payee),
+            invoice.first,
+            invoice.memos,
+            invoice.open,
+            invoice.last_change,
+            keyed,
+            apps,
+        )
+        date = invoice.date.toordinal()
+        rows.append((k, invoice.account, date, _invoice_live(invoice), _dumps(row)))
+    db.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?, ?)", rows)
+    rows = []
+    for k, credit in enumerate(index.credits):
+        apps = [(app_n[id(a)], invoice_k[id(a.invoice)]) for a in credit.applications]
+        entry = credit.entry
+        row = (
+            credit.account,
+            credit.currency,
+            credit.date,
+            credit.seq,
+            credit.amount,
+            credit.kind,
+            credit.named,
+            credit.meta,
+            Entry(entry.narration, entry.payee),
+            credit.remaining,
+            apps,
+        )
+        date = credit.date.toordinal()
+        rows.append((k, credit.account, date, _credit_live(credit), _dumps(row)))
+    db.executemany("INSERT INTO credit VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _stored_error(error: Any) -> StoredError:
+    source = getattr(error, "source", None) or {}
+    where = {
+        "filename": source.get("filename", "<unknown>"),
+        "lineno": source.get("lineno", 0),
+    }
+    return StoredError(where, str(getattr(error, "message", error)))
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    now = time.time()
+    for temp in folder.glob("*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+                temp.unlink()
+
+
+# -- reading -------------------------------------------------------------------
+
+
+class Window(NamedTuple):
+    """What a report will look at: days on or after `since` (None: all
+    history), of the one customer `account_of` picks from the ledger's
+    customers (None: every customer)."""
+
+    since: datetime.date | None = None
+    account_of: Callable[[Stored], str | None] | None = None
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection | None]:
+    try:
+        # immutable: an index is never changed in place, only replaced.
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        yield None
+        return
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _meta(db: sqlite3.Connection, *names: str) -> list[Any]:
+    marks = ",".join("?" * len(names))
+    query = f"SELECT name, value FROM meta WHERE name IN ({marks})"
+    found = dict(db.execute(query, names).fetchall())
+    return [pickle.loads(found[name]) for name in names]
+
+
+def read(path: Path, window: Window) -> Stored | str:
+    """The stored index for `window`, or why there is none that holds."""
+    if not path.exists():
+        return "no index yet"
+    with _reading(path) as db:
+        if db is None:
+            return "the index cannot be read"
+        try:
+            (key,) = _meta(db, "key")
+            if key.get("version") != code_version():
+                return "bean-ar or Beancount changed"
+            change = _change(key["files"], key["dirs"])
+            if change:
+                return change
+            return _read_index(db, window)
+        except (sqlite3.Error, pickle.UnpicklingError, KeyError, EOFError, TypeError):
+            return "the index cannot be read"  # not one this code wrote
+
+
+def open_ledger(
+    ledger_path: str,
+    window: Window,
+    load: Callable[[str], Any],
+    say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
+) -> Any:
+    """The ledger from its index when that still holds, else loaded in full
+    by `load(ledger_path)` and indexed anew (saying so with `say`)."""
+    path = location(ledger_path)
+    stored = read(path, window)
+    if not isinstance(stored, str):
+        return stored
+    say(f"bean-ar: indexing {ledger_path} ({stored}): loading...")
+    began = time.time_ns()
+    loaded = load(ledger_path)
+    files = [_file_key(name) for name in loaded.options.get("include") or [ledger_path]]
+    recent = [key.path for key in files if key.mtime_ns >= began - RACY_NS]
+    if recent:
+        # Its content may have changed during the load, or may change again
+        # within its time stamp's granularity without changing the stamp.
+        say(f"bean-ar: not indexed: {recent[0]} changed a moment ago")
+        return loaded
+    say(f"bean-ar: writing the index of {len(loaded.index.invoices):,} invoices...")
+    key = {
+        "version": code_version(),
+        "files": files,
+        "dirs": _include_dirs(key.path for key in files),
+        "plugins": loaded.options.get("plugin"),
+    }
+    try:
+        write(path, key, loaded)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"bean-ar: the index could not be written ({exc}); answering without it")
+        return loaded
+    say(f"bean-ar: indexed in {(time.time_ns() - began) / 1e9:.1f} s")
+    return loaded
+
+
+def _read_index(db: sqlite3.Connection, window: Window) -> Stored:
+    names = ("config", "customers", "named_terms", "records", "documents")
+    config, customers, named_terms, records, documents = _meta(db, *names)
+    notes, places, errors = _meta(db, "notes", "places", "errors")
+    since = window.since
+    if since is not None:
+        # What a promise or a plan counts is paid since the day it was made.
+        for kind in ("ar-promise", "ar-plan"):
+            for record in records.get(kind, ()):
+                since = min(since, record.date)
+    amounts = Amounts()
+    amounts._places.update(places)
+    index = Index(
+        config=config,
+        customers=customers,
+        invoices=[],
+        credits=[],
+        errors=[],
+        named_terms=named_terms,
+        records=records,
+        documents=documents,
+        notes=notes,
+        touched=[],
+        made=[],
+        invoices_by_key={},
+        amounts=amounts,
+    )
+    stored = Stored([], errors, {"dcontext": None}, config, index)
+    account = window.account_of(stored) if window.account_of else None
+    if account is not None:
+        since = None  # the customer's whole history
+    index.invoices, index.credits, index.invoices_by_key = _items(db, account, since)
+    return stored
+
+
+def _select(
+    db: sqlite3.Connection, table: str, account: str | None, since: datetime.date | None
+) -> Iterator[tuple[int, bytes]]:
+    if account is not None:
+        return db.execute(f"SELECT k, row FROM {table} WHERE account = ?", (account,))
+    if since is None:
+        return db.execute(f"SELECT k, row FROM {table}")
+    day = since.toordinal()
+    # Still open after `since`, or dated on or after it (live >= date).
+    return db.execute(
+        f"SELECT k, row FROM {table} WHERE live >= ? AND (live > ? OR date >= ?)",
+        (day, day, day),
+    )
+
+
+def _by_keys(
+    db: sqlite3.Connection, table: str, keys: Iterable[int]
+) -> Iterator[tuple[int, bytes]]:
+    keys = sorted(keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        yield from db.execute(
+            f"SELECT k, row FROM {table} WHERE k IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+
+
+def _items(
+    db: sqlite3.Connection, account: str | None, since: datetime.date | None
+) -> tuple[list[Invoice], list[Credit], dict[tuple[str, str], Invoice]]:
+    """The invoices and credits of the window, with every application
+    between them, and what those applications name on the other side.
+
+    An item outside the window but applied against one inside it is read
+    too: it settled before the window, so no report looks into its own
+    applications, but the one inside shows it."""
+    invoice_rows = _rows(_select(db, "invoice", account, since))
+    credit_rows = _rows(_select(db, "credit", account, since))
+    wanted_credits = {
+        app[1] for row in invoice_rows.values() for app in row[-1]
+    } - credit_rows.keys()
+    wanted_invoices = {
+        app[1] for row in credit_rows.values() for app in row[-1]
+    } - invoice_rows.keys()
+    invoice_rows.update(_rows(_by_keys(db, "invoice", wanted_invoices)))
+    credit_rows.update(_rows(_by_keys(db, "credit", wanted_credits)))
+
+    credits = {k: _credit(row) for k, row in sorted(credit_rows.items())}
+    invoices = {}
+    by_key = {}
+    apps: dict[int, Application] = {}
+    for k, row in sorted(invoice_rows.items()):
+        invoice = invoices[k] = _invoice(row)
+        if row[-2]:  # the invoice its (account, id) names
+            by_key[(invoice.account, invoice.id)] = invoice
+        for n, credit_k, date, amount in row[-1]:
+            credit = credits.get(credit_k)
+            if credit is not None:
+                app = apps[n] = Application(date, amount, invoice, credit)
+                invoice.applications.append(app)
+    for k, credit in credits.items():
+        for n, _ in credit_rows[k][-1]:
+            app = apps.get(n)
+            if app is not None:
+                credit.applications.append(app)
+    return list(invoices.values()), list(credits.values()), by_key
+
+
+def _rows(found: Iterable[tuple[int, bytes]]) -> dict[int, tuple[Any, ...]]:
+    return {k: pickle.loads(row) for k, row in found}
+
+
+def _invoice(row: tuple[Any, ...]) -> Invoice:
+    (account, id_, currency, date, seq, terms, due, meta, entry, first, memos,
+     open_, last_change, _keyed, _apps) = row  # fmt: skip
+    return Invoice(
+        account, id_, currency, date, seq, terms, due, meta, entry, first, memos,
+        [], open_, last_change,
+    )  # fmt: skip
+
+
+def _credit(row: tuple[Any, ...]) -> Credit:
+    (account, currency, date, seq, amount, kind, named, meta, entry, remaining,
+     _apps) = row  # fmt: skip
+    return Credit(
+        account, currency, date, seq, amount, kind, named, meta, entry, [], remaining
+    )
