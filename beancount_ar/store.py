@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import io
 import os
 import pickle
 import re
@@ -200,8 +201,26 @@ CREATE INDEX credit_account ON credit (account);
 """
 
 
+class Money(NamedTuple):
+    """A Beancount `Amount` as stored: the same two fields, read the same way
+    (`.number`, `.currency`), so reading the index needs no Beancount."""
+
+    number: Any
+    currency: str
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind.__name__ == "Amount" and kind.__module__ == "beancount.core.amount":
+            return Money, (obj.number, obj.currency)
+        return NotImplemented
+
+
 def _dumps(value: Any) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    out = io.BytesIO()
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
 
 
 def _invoice_live(invoice: Invoice) -> int:

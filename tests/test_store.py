@@ -348,6 +348,14 @@ main()
     ],
 )
 def test_an_unchanged_ledger_is_answered_without_importing_beancount(acme, command):
+    text = acme.read_text().replace(
+        "open Assets:Receivable:Acme",
+        "open Assets:Receivable:Acme\n  credit-limit: 50.00 USD",
+    )
+    text += (
+        '2024-05-01 custom "ar-promise" Assets:Receivable:Acme 60.00 USD 2024-06-15\n'
+    )
+    save(acme, text, 1)
     args = [command[0], str(acme), *command[1:], "--as-of", "2024-06-30"]
     env = {**os.environ, "BEAN_AR_PROGRESS": "0"}
 
