@@ -40,17 +40,19 @@ def from_entries(
     if config_str is not None:
         # The plugin ran during this load: reuse its index when it holds.
         index = take_index(entries, options, config_str) or build_index(
-            entries, config, options.get("dcontext")
+            entries, config, options.get("dcontext"), options.get("include")
         )
     else:
-        index = build_index(entries, config, options.get("dcontext"))
+        index = build_index(
+            entries, config, options.get("dcontext"), options.get("include")
+        )
         # The loader did not run the plugin, so its errors are not there yet.
         errors.extend(config_errors)
         errors.extend(index.errors)
     return Ledger(entries, errors, options, config, index)
 
 
-def load(path: str) -> Ledger:
+def load(path: str, recording: bool = False) -> Ledger:
     """Load a ledger file and build its open-item index, for a one-shot process.
 
     The cyclic garbage collector is off while it loads, and everything
@@ -68,7 +70,7 @@ def load(path: str) -> Ledger:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        with keeping_index():
+        with keeping_index(recording):
             entries, errors, options = loader.load_file(path)
         ledger = from_entries(entries, errors, options)
     finally:

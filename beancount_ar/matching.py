@@ -200,9 +200,16 @@ def _apply_oldest_first(credit: Credit, book: _Book, day: datetime.date) -> None
 
 class _Builder:
     def __init__(
-        self, entries: Sequence[data.Directive], config: Config, amounts: Amounts
+        self,
+        entries: Sequence[data.Directive],
+        config: Config,
+        amounts: Amounts,
+        files: Sequence[str] = (),
     ) -> None:
         self.entries = entries
+        # Each file's place in the load, for the order of same-day, same-line
+        # entries of two files (`ledger_order`).
+        self.files = {name: rank for rank, name in enumerate(files or ())}
         self.config = config
         self.amounts = amounts
         self.errors: list[Any] = []
@@ -228,7 +235,23 @@ class _Builder:
         self.roots = frozenset(config.accounts)
         self.fifo = config.matching == "fifo"
         self.customer_terms: dict[str, tuple[Terms | None, data.Meta]] = {}
-        self.seq = itertools.count()
+        self.count = itertools.count()
+
+    def ledger_order(self, txn: data.Transaction, index: int, kind: int) -> int:
+        """The `seq` of an item: its place in ledger order, as a number that
+        keeps its place whatever is added before or after it, so that the
+        items of one customer matched again (`store`) fall among the
+        others' as a whole load puts them: by date, line, file (in the
+        order the load read them), then a transaction's invoices (`kind`
+        0) before its credits (1), each in posting order. Made items count
+        last, for entries without a line (made by code)."""
+        meta = txn.meta or {}
+        lineno = meta.get("lineno")
+        place = txn.date.toordinal() << 40
+        place |= (lineno if type(lineno) is int and 0 <= lineno < 1 << 32 else 0) << 8
+        place |= min(self.files.get(meta.get("filename"), 0), 255)
+        place = (place << 1 | kind) << 20 | min(index, (1 << 20) - 1)
+        return place << 32 | next(self.count)
 
     def is_receivable(self, account: str) -> bool:
         known = self.receivable.get(account)
@@ -639,7 +662,7 @@ class _Builder:
                 invoice_id,
                 units.currency,
                 txn.date,
-                next(self.seq),
+                self.ledger_order(txn, index, 0),
                 terms,
                 self.due_for(txn, posting, terms),
                 source,
@@ -789,7 +812,7 @@ class _Builder:
             account,
             units.currency,
             txn.date,
-            next(self.seq),
+            self.ledger_order(txn, index, 1),
             amount,
             kind
             or credit_kind(
@@ -926,6 +949,7 @@ def build_index(
     entries: Sequence[data.Directive],
     config: Config,
     dcontext: DisplayContext | None = None,
+    files: Sequence[str] = (),
 ) -> Index:
     """Build the open-item index of a ledger.
 
@@ -934,10 +958,12 @@ def build_index(
         config: The plugin configuration.
         dcontext: The ledger's display context (`options_map["dcontext"]`):
             the precision of each currency, for amounts the engine computes.
+        files: The files of the load in the order it read them
+            (`options_map["include"]`), for the order of items (`seq`).
 
     Returns:
         The index; its `errors` lists every problem found, each naming the
         file and line of the offending entry or posting.
     """
     with gc_paused():
-        return _Builder(entries, config, Amounts(dcontext)).build()
+        return _Builder(entries, config, Amounts(dcontext), files).build()

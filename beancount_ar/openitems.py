@@ -126,7 +126,7 @@ class Invoice:
     id: str
     currency: str
     date: datetime.date
-    seq: int  # position in ledger order, breaks ties between same-day invoices
+    seq: int  # its place in ledger order (`matching._Builder.ledger_order`)
     terms: Terms | None
     due: datetime.date
     meta: data.Meta
@@ -252,6 +252,9 @@ class Index:
     made: list[Invoice | MemoMark | Credit]
     invoices_by_key: dict[tuple[str, str], Invoice]
     amounts: Amounts = dataclasses.field(default_factory=Amounts)
+    # What the plugin wrote on each of `touched`, when asked to record it
+    # (`plugin.keeping_index(recording=True)`); None when it did not.
+    written: list[Any] | None = None
     _grouped: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
     _memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
 

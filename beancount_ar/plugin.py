@@ -70,17 +70,38 @@ __plugins__ = ("receivables",)
 # only when asked, so that bean-check and others don't hold on to it.
 _last: tuple[dict[str, Any], str | None, Index] | None = None
 _keeping = False
+_recording = False
 
 
 @contextlib.contextmanager
-def keeping_index() -> Iterator[None]:
-    """Within this block, the plugin keeps its index for `take_index`."""
-    global _keeping
-    before, _keeping = _keeping, True
+def keeping_index(recording: bool = False) -> Iterator[None]:
+    """Within this block, the plugin keeps its index for `take_index`; when
+    `recording`, the index also records what the plugin wrote on each
+    transaction (`Index.written`, for `pristine`)."""
+    global _keeping, _recording
+    before = _keeping, _recording
+    _keeping, _recording = True, recording
     try:
         yield
     finally:
-        _keeping = before
+        _keeping, _recording = before
+
+
+def pristine(txn: data.Transaction, written: Any) -> data.Transaction:
+    """A transaction as it was before the plugin wrote on it, from what
+    `Index.written` recorded for it: the keys it added to a posting's
+    metadata, or the posting it replaced."""
+    if not written:
+        return txn
+    postings = list(txn.postings)
+    for i, what in written:
+        if type(what) is tuple:
+            meta = postings[i].meta
+            kept = {k: v for k, v in meta.items() if k not in what}
+            postings[i] = postings[i]._replace(meta=kept)
+        else:
+            postings[i] = what
+    return txn._replace(postings=postings)
 
 
 def keep_indexes() -> None:
@@ -157,8 +178,10 @@ def receivables(
     """
     try:
         config, errors = parse_config(config_str)
-        index = build_index(entries, config, options_map.get("dcontext"))
-        annotated = annotate(entries, index)
+        index = build_index(
+            entries, config, options_map.get("dcontext"), options_map.get("include")
+        )
+        annotated = annotate(entries, index, _keeping and _recording)
         if _keeping:
             _remember(options_map, config_str, index)
         else:
@@ -206,7 +229,9 @@ def _same(a: Any, b: Any) -> bool:
     return a is b or (type(a) is type(b) and a == b)
 
 
-def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Directive]:
+def annotate(
+    entries: Sequence[data.Directive], index: Index, record: bool = False
+) -> list[data.Directive]:
     """Write the index's metadata onto the receivable postings.
 
     New keys are added to each posting's own metadata: copying every
@@ -219,6 +244,8 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
     touched = index.touched
     made = iter(index.made)
     is_receivable = functools.lru_cache(maxsize=None)(index.config.is_receivable)
+    written: list[Any] | None = [] if record else None
+    index.written = written
     k = 0
     following = touched[0] if touched else None
     out = []
@@ -227,7 +254,7 @@ def annotate(entries: Sequence[data.Directive], index: Index) -> list[data.Direc
             # The index lists the transactions in ledger order, so one walk
             # of both finds each without a lookup.
             if entry is following:
-                entry = _annotated(entry, made, is_receivable)
+                entry = _annotated(entry, made, is_receivable, written)
                 touched[k] = entry  # the index follows a copied entry
                 k += 1
                 following = touched[k] if k < len(touched) else None
@@ -249,12 +276,15 @@ def _annotated(
     txn: data.Transaction,
     made: Iterator[Invoice | MemoMark | Credit],
     is_receivable: Callable[[str], bool],
+    written: list[Any] | None = None,
 ) -> data.Transaction:
     """The transaction with the metadata written on its receivable postings,
     taking their invoices and credits from `made` in turn: the same
-    transaction, unless a posting had no metadata to write into."""
+    transaction, unless a posting had no metadata to write into. What it
+    wrote goes to `written`, when given (`pristine`)."""
     copied: list[data.Posting] | None = None
     items = []
+    changes: list[tuple[int, Any]] = []
     for i, posting in enumerate(txn.postings):
         if not is_ar_posting(posting, is_receivable):
             continue
@@ -269,11 +299,19 @@ def _annotated(
             _credit_meta(want, item)
         meta = posting.meta
         if meta is not None and all(_same(meta.get(k, v), v) for k, v in want.items()):
+            if written is not None:
+                added = tuple(k for k in want if k not in meta)
+                if added:
+                    changes.append((i, added))
             meta.update(want)  # only adds: what is there already is equal
             continue
+        if written is not None:
+            changes.append((i, posting))
         if copied is None:
             copied = list(txn.postings)
         copied[i] = posting._replace(meta={**(meta or {}), **want})
+    if written is not None:
+        written.append(tuple(changes))
     if copied is None:
         return txn
     new = txn._replace(postings=copied)

@@ -41,11 +41,12 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import util as importlib_util
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from beancount_ar.config import find_config
 from beancount_ar.money import Amounts
 from beancount_ar.openitems import Application, Credit, Index, Invoice
 
@@ -128,13 +129,23 @@ class FileKey(NamedTuple):
     size: int
     mtime_ns: int
     sha256: str
+    push: bool  # it has pushtag or pushmeta: text appended may be inside one
+
+
+_PUSH = re.compile(rb"^(pushtag|pushmeta)\b", re.MULTILINE)
 
 
 def _file_key(path: str) -> FileKey:
-    st = os.stat(path)
     with open(path, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
-    return FileKey(path, st.st_size, st.st_mtime_ns, digest)
+        return file_key_of(path, handle.read(), os.fstat(handle.fileno()))
+
+
+def file_key_of(path: str, content: bytes, st: os.stat_result) -> FileKey:
+    """The key of a file from its content and its status when read."""
+    digest = hashlib.sha256(content).hexdigest()
+    return FileKey(
+        path, st.st_size, st.st_mtime_ns, digest, bool(_PUSH.search(content))
+    )
 
 
 def _include_dirs(files: Iterable[str]) -> dict[str, int]:
@@ -166,38 +177,57 @@ def _dir_mtime(folder: str) -> int:
         return -1
 
 
-def _change(files: list[FileKey], dirs: dict[str, int]) -> str | None:
-    """What changed since the key was taken, in words, or None: a file's
-    size, else its content when its time differs, or an include folder."""
+Grown = dict[str, tuple[FileKey, bytes, os.stat_result]]
+
+
+def _change(files: list[FileKey], dirs: dict[str, int]) -> tuple[str, Grown] | None:
+    """What changed since the key was taken, in words, or None; and when
+    every changed file only grew, what each was and is now (`incremental`)."""
+    grown: Grown = {}
+    reason = None
     for key in files:
         try:
             st = os.stat(key.path)
         except OSError:
-            return f"{key.path} is gone"
-        if st.st_size != key.size:
-            return f"{key.path} changed"
-        if st.st_mtime_ns != key.mtime_ns:
-            with open(key.path, "rb") as handle:
-                if hashlib.sha256(handle.read()).hexdigest() != key.sha256:
-                    return f"{key.path} changed"
+            return f"{key.path} is gone", {}
+        if st.st_size == key.size and st.st_mtime_ns == key.mtime_ns:
+            continue
+        with open(key.path, "rb") as handle:
+            content = handle.read()
+            st = os.fstat(handle.fileno())
+        if st.st_size == key.size:
+            if hashlib.sha256(content).hexdigest() == key.sha256:
+                continue  # touched, not changed
+        elif st.st_size > key.size and (
+            hashlib.sha256(content[: key.size]).hexdigest() == key.sha256
+        ):
+            grown[key.path] = (key, content, st)
+            reason = reason or f"text was appended to {key.path}"
+            continue
+        return f"{key.path} changed", {}
     for folder, mtime in dirs.items():
         if _dir_mtime(folder) != mtime:
-            return f"files came or went in {folder}"
-    return None
+            return f"files came or went in {folder}", {}
+    return (reason, grown) if reason else None
 
 
 # -- writing -------------------------------------------------------------------
 
 _TABLES = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB);
-CREATE TABLE invoice (k INTEGER PRIMARY KEY, account TEXT, date INTEGER,
-                      live INTEGER, row BLOB);
+CREATE TABLE invoice (k INTEGER PRIMARY KEY, account TEXT, id TEXT,
+                      keyed INTEGER, date INTEGER, live INTEGER, row BLOB);
 CREATE TABLE credit (k INTEGER PRIMARY KEY, account TEXT, date INTEGER,
                      live INTEGER, row BLOB);
 CREATE INDEX invoice_live ON invoice (live);
-CREATE INDEX invoice_account ON invoice (account);
+CREATE INDEX invoice_account ON invoice (account, id);
+CREATE INDEX invoice_id ON invoice (id);
 CREATE INDEX credit_live ON credit (live);
 CREATE INDEX credit_account ON credit (account);
+CREATE TABLE book (account TEXT PRIMARY KEY, shared INTEGER, txns BLOB);
+CREATE TABLE ref (id TEXT, account TEXT);
+CREATE INDEX ref_id ON ref (id);
+CREATE INDEX ref_account ON ref (account);
 """
 
 
@@ -217,7 +247,7 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _dumps(value: Any) -> bytes:
+def dumps(value: Any) -> bytes:
     out = io.BytesIO()
     _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return out.getvalue()
@@ -250,7 +280,7 @@ def write(path: Path, key: dict[str, Any], loaded: Any) -> None:
         try:
             db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
             db.executescript(_TABLES)
-            _write_items(db, index)
+            write_items(db, index.invoices, index.credits, index.invoices_by_key)
             dcontext = loaded.options.get("dcontext")
             places = {
                 currency: index.amounts.places(currency)
@@ -270,29 +300,46 @@ def write(path: Path, key: dict[str, Any], loaded: Any) -> None:
             }
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [(name, _dumps(value)) for name, value in meta.items()],
+                [(name, dumps(value)) for name, value in meta.items()],
             )
+            recorded = loaded.index.written is not None or not find_config(
+                loaded.options
+            )  # what the plugin wrote is known (it ran in this load, or not at all)
+            if not loaded.errors and recorded:
+                from beancount_ar import incremental
+
+                incremental.write_state(db, loaded)
             db.commit()
         finally:
             db.close()
-        os.replace(temp, path)
+        with _lock(path):
+            os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
 
 
-def _write_items(db: sqlite3.Connection, index: Index) -> None:
-    invoice_k = {id(invoice): k for k, invoice in enumerate(index.invoices)}
-    credit_k = {id(credit): k for k, credit in enumerate(index.credits)}
-    app_n: dict[int, int] = {}
+def write_items(
+    db: sqlite3.Connection,
+    invoices: Sequence[Invoice],
+    credits: Sequence[Credit],
+    by_key: dict[tuple[str, str], Invoice],
+    first: int = 0,
+) -> None:
+    """Rows for invoices and credits, numbered from `first`; an application
+    is named by its invoice's row and its place in that invoice's list."""
+    invoice_k = {id(invoice): first + k for k, invoice in enumerate(invoices)}
+    credit_k = {id(credit): first + k for k, credit in enumerate(credits)}
+    app_at: dict[int, tuple[int, int]] = {}
     rows = []
-    for k, invoice in enumerate(index.invoices):
+    for invoice in invoices:
+        k = invoice_k[id(invoice)]
         apps = []
-        for app in invoice.applications:
-            n = app_n[id(app)] = len(app_n)
-            apps.append((n, credit_k[id(app.credit)], app.date, app.amount))
-        keyed = index.invoices_by_key.get((invoice.account, invoice.id)) is invoice
+        for at, app in enumerate(invoice.applications):
+            app_at[id(app)] = (k, at)
+            apps.append((credit_k[id(app.credit)], app.date, app.amount))
+        keyed = by_key.get((invoice.account, invoice.id)) is invoice
         entry = invoice.entry
         row = (
             invoice.account,
@@ -311,12 +358,13 @@ def _write_items(db: sqlite3.Connection, index: Index) -> None:
             keyed,
             apps,
         )
+        live = _invoice_live(invoice)
         date = invoice.date.toordinal()
-        rows.append((k, invoice.account, date, _invoice_live(invoice), _dumps(row)))
-    db.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?, ?)", rows)
+        rows.append((k, invoice.account, invoice.id, keyed, date, live, dumps(row)))
+    db.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     rows = []
-    for k, credit in enumerate(index.credits):
-        apps = [(app_n[id(a)], invoice_k[id(a.invoice)]) for a in credit.applications]
+    for credit in credits:
+        apps = [app_at[id(a)] for a in credit.applications]
         entry = credit.entry
         row = (
             credit.account,
@@ -331,8 +379,9 @@ def _write_items(db: sqlite3.Connection, index: Index) -> None:
             credit.remaining,
             apps,
         )
+        k = credit_k[id(credit)]
         date = credit.date.toordinal()
-        rows.append((k, credit.account, date, _credit_live(credit), _dumps(row)))
+        rows.append((k, credit.account, date, _credit_live(credit), dumps(row)))
     db.executemany("INSERT INTO credit VALUES (?, ?, ?, ?, ?)", rows)
 
 
@@ -368,8 +417,7 @@ class Window(NamedTuple):
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection | None]:
     try:
-        # immutable: an index is never changed in place, only replaced.
-        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
     except sqlite3.Error:
         yield None
         return
@@ -379,14 +427,25 @@ def _reading(path: Path) -> Iterator[sqlite3.Connection | None]:
         db.close()
 
 
-def _meta(db: sqlite3.Connection, *names: str) -> list[Any]:
+def meta(db: sqlite3.Connection, *names: str) -> list[Any]:
     marks = ",".join("?" * len(names))
     query = f"SELECT name, value FROM meta WHERE name IN ({marks})"
     found = dict(db.execute(query, names).fetchall())
     return [pickle.loads(found[name]) for name in names]
 
 
-def read(path: Path, window: Window) -> Stored | str:
+class Stale(NamedTuple):
+    """An index that no longer holds: why, and what only grew (`_change`)."""
+
+    reason: str
+    grown: Grown
+    key: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def read(path: Path, window: Window) -> Stored | Stale | str:
     """The stored index for `window`, or why there is none that holds."""
     if not path.exists():
         return "no index yet"
@@ -394,12 +453,12 @@ def read(path: Path, window: Window) -> Stored | str:
         if db is None:
             return "the index cannot be read"
         try:
-            (key,) = _meta(db, "key")
+            (key,) = meta(db, "key")
             if key.get("version") != code_version():
                 return "bean-ar or Beancount changed"
             change = _change(key["files"], key["dirs"])
             if change:
-                return change
+                return Stale(*change, key)
             return _read_index(db, window)
         except (sqlite3.Error, pickle.UnpicklingError, KeyError, EOFError, TypeError):
             return "the index cannot be read"  # not one this code wrote
@@ -411,14 +470,25 @@ def open_ledger(
     load: Callable[[str], Any],
     say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
 ) -> Any:
-    """The ledger from its index when that still holds, else loaded in full
-    by `load(ledger_path)` and indexed anew (saying so with `say`)."""
+    """The ledger from its index when that still holds, or after bringing
+    it up to date when text was only appended; else loaded in full by
+    `load(ledger_path)` and indexed anew (saying so with `say`)."""
     path = location(ledger_path)
     stored = read(path, window)
-    if not isinstance(stored, str):
+    if isinstance(stored, Stored):
         return stored
-    say(f"bean-ar: indexing {ledger_path} ({stored}): loading...")
     began = time.time_ns()
+    if isinstance(stored, Stale) and stored.grown:
+        say(f"bean-ar: updating the index of {ledger_path} ({stored})...")
+        why = _update(path, stored)
+        if why is None:
+            updated = read(path, window)
+            if isinstance(updated, Stored):
+                say(f"bean-ar: updated in {(time.time_ns() - began) / 1e9:.2f} s")
+                return updated
+            why = str(updated)
+        stored = f"{stored}; {why}"
+    say(f"bean-ar: indexing {ledger_path} ({stored}): loading...")
     loaded = load(ledger_path)
     files = [_file_key(name) for name in loaded.options.get("include") or [ledger_path]]
     recent = [key.path for key in files if key.mtime_ns >= began - RACY_NS]
@@ -443,10 +513,39 @@ def open_ledger(
     return loaded
 
 
+def _update(path: Path, stale: Stale) -> str | None:
+    """Bring the index up to date with what was appended; None when done,
+    else why it could not be."""
+    now = time.time_ns()
+    if any(st.st_mtime_ns >= now - RACY_NS for _, _, st in stale.grown.values()):
+        return "changed a moment ago"
+    from beancount_ar import incremental  # imports Beancount
+
+    grown = {
+        name: (old, content, file_key_of(name, content, st))
+        for name, (old, content, st) in stale.grown.items()
+    }
+    try:
+        with _lock(path):
+            incremental.update(path, grown, stale.key)
+    except incremental.NotSafe as exc:
+        return str(exc)
+    except Exception as exc:  # a failed update must not fail the command
+        return f"the index could not be updated: {exc!r}"
+    return None
+
+
+def _lock(path: Path) -> Any:
+    """The lock every writer of an index holds: one at a time."""
+    import filelock
+
+    return filelock.FileLock(path.with_name(path.name + ".lock"), timeout=120)
+
+
 def _read_index(db: sqlite3.Connection, window: Window) -> Stored:
     names = ("config", "customers", "named_terms", "records", "documents")
-    config, customers, named_terms, records, documents = _meta(db, *names)
-    notes, places, errors = _meta(db, "notes", "places", "errors")
+    config, customers, named_terms, records, documents = meta(db, *names)
+    notes, places, errors = meta(db, "notes", "places", "errors")
     since = window.since
     if since is not None:
         # What a promise or a plan counts is paid since the day it was made.
@@ -517,33 +616,39 @@ def _items(
     invoice_rows = _rows(_select(db, "invoice", account, since))
     credit_rows = _rows(_select(db, "credit", account, since))
     wanted_credits = {
-        app[1] for row in invoice_rows.values() for app in row[-1]
+        app[0] for row in invoice_rows.values() for app in row[-1]
     } - credit_rows.keys()
     wanted_invoices = {
-        app[1] for row in credit_rows.values() for app in row[-1]
+        app[0] for row in credit_rows.values() for app in row[-1]
     } - invoice_rows.keys()
     invoice_rows.update(_rows(_by_keys(db, "invoice", wanted_invoices)))
     credit_rows.update(_rows(_by_keys(db, "credit", wanted_credits)))
 
-    credits = {k: _credit(row) for k, row in sorted(credit_rows.items())}
+    credits = {k: _credit(row) for k, row in credit_rows.items()}
     invoices = {}
     by_key = {}
-    apps: dict[int, Application] = {}
-    for k, row in sorted(invoice_rows.items()):
+    apps: dict[tuple[int, int], Application] = {}
+    for k, row in invoice_rows.items():
         invoice = invoices[k] = _invoice(row)
         if row[-2]:  # the invoice its (account, id) names
             by_key[(invoice.account, invoice.id)] = invoice
-        for n, credit_k, date, amount in row[-1]:
+        for at, (credit_k, date, amount) in enumerate(row[-1]):
             credit = credits.get(credit_k)
             if credit is not None:
-                app = apps[n] = Application(date, amount, invoice, credit)
+                app = apps[(k, at)] = Application(date, amount, invoice, credit)
                 invoice.applications.append(app)
     for k, credit in credits.items():
-        for n, _ in credit_rows[k][-1]:
-            app = apps.get(n)
+        for at in credit_rows[k][-1]:
+            app = apps.get(tuple(at))
             if app is not None:
                 credit.applications.append(app)
-    return list(invoices.values()), list(credits.values()), by_key
+    # In ledger order, as a whole load lists them.
+    in_order = sorted(invoices.values(), key=_by_seq)
+    return in_order, sorted(credits.values(), key=_by_seq), by_key
+
+
+def _by_seq(item: Invoice | Credit) -> int:
+    return item.seq
 
 
 def _rows(found: Iterable[tuple[int, bytes]]) -> dict[int, tuple[Any, ...]]:

@@ -201,7 +201,7 @@ def run_everything(text: str, tmp: pathlib.Path, as_of: str) -> None:
     runner = CliRunner()
     loaded = ledger.load(str(path))
     # Every command loads the same file: load it once.
-    with mock.patch.object(ledger, "load", lambda _: loaded):
+    with mock.patch.object(ledger, "load", lambda *_, **__: loaded):
         _run_commands(runner, path, loaded, text, as_of)
 
 

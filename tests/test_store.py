@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_properties import CUSTOMERS, START, ledger_text, ledgers
 
@@ -58,7 +58,8 @@ def same_answers(main: Path, as_of: datetime.date, start: datetime.date) -> None
     for command in commands(as_of, start):
         args = [command[0], str(main), *command[1:]]
         full = run(*args, "--no-index")
-        run(*args)  # builds the index when the ledger changed
+        first = run(*args, progress=True)  # brings the index up to date
+        event("updated" if "updated in" in first.stderr else "built or hit")
         hit = run(*args, progress=True)
         assert "bean-ar: indexing" not in hit.stderr, (command, hit.stderr)
         assert (hit.stdout, hit.stderr, hit.exit_code) == (
@@ -138,7 +139,7 @@ def apply(main: Path, records: Path, edit: dict, step: int) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("BEAN_AR_INDEX_EXAMPLES", 25)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -264,7 +265,7 @@ def test_a_killed_build_leaves_the_old_index(acme, monkeypatch):
     def killed(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "_write_items", killed)
+    monkeypatch.setattr(store, "write_items", killed)
     save(acme, LEDGER.replace("100.00", "120.00"), 1)
     with pytest.raises(KeyboardInterrupt):
         store.open_ledger(str(acme), store.Window(), ledger_lib.load, lambda _: None)
@@ -371,3 +372,169 @@ def test_an_unchanged_ledger_is_answered_without_importing_beancount(acme, comma
     assert "imported: True" in built.stderr  # the probe sees a full load
     assert hit.returncode == 0 and "imported: False" in hit.stderr, hit.stderr
     assert hit.stdout == built.stdout and "Acme" in hit.stdout
+
+
+# -- appends on books without errors: the index is brought up to date -------
+
+CLEAN_CUSTOMERS = ("Acme", "Beta", "Gamma")
+
+clean_events = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ("invoice", "payment", "payment-on-account", "note", "promise")
+        ),
+        st.sampled_from(CLEAN_CUSTOMERS),
+        st.integers(0, 200),  # day
+        st.integers(1, 400),  # amount
+        st.integers(0, 9),  # which of the customer's invoices
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+def clean_block(event: tuple, invoices: dict[str, list[str]], fresh: int) -> str:
+    """A transaction or record that is never an error, given the invoices so
+    far (`invoices`, updated)."""
+    kind, customer, day_no, amount, which = event
+    day = START + datetime.timedelta(days=day_no)
+    account = f"Assets:Receivable:{customer}"
+    own = invoices.setdefault(customer, [])
+    if kind == "invoice" or (kind != "payment-on-account" and not own):
+        invoice = f"INV-{customer[0]}{fresh}"
+        own.append(invoice)
+        return (
+            f'{day} * "{customer}" "Work" ^{invoice}\n'
+            f"  {account}  {amount}.00 USD\n  Income:Sales  -{amount}.00 USD\n"
+        )
+    named = own[which % len(own)] if own else None
+    if kind == "payment":
+        return (
+            f'{day} * "{customer}" "Payment" ^{named}\n'
+            f"  Assets:Bank  {amount}.00 USD\n  {account}  -{amount}.00 USD\n"
+        )
+    if kind == "payment-on-account":
+        return (
+            f'{day} * "{customer}" "Payment"\n'
+            f"  Assets:Bank  {amount}.00 USD\n  {account}  -{amount}.00 USD\n"
+        )
+    if kind == "note":
+        return f'{day} note {account} "Called about {named}"\n'
+    by = day + datetime.timedelta(days=7)
+    return f'{day} custom "ar-promise" {account} {amount}.00 USD {by} "{named}"\n'
+
+
+@settings(
+    max_examples=int(os.environ.get("BEAN_AR_INDEX_EXAMPLES", 25)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(clean_events, clean_events, st.integers(100, 320), st.booleans())
+def test_appends_to_clean_books_update_the_index_as_a_full_load_answers(
+    tmp_path, start, appended, offset, to_records
+):
+    main = tmp_path / f"clean-{time.monotonic_ns()}.beancount"
+    records = main.with_suffix(".records")
+    invoices: dict[str, list[str]] = {}
+    head = [
+        'plugin "beancount_ar"',
+        f'include "{records.name}"',
+        "2023-01-01 open Assets:Bank",
+        "2023-01-01 open Income:Sales",
+        *(f"2023-01-01 open Assets:Receivable:{c}" for c in CLEAN_CUSTOMERS),
+    ]
+    ordered = sorted(start, key=lambda e: e[2])
+    body = [clean_block(e, invoices, n) for n, e in enumerate(ordered)]
+    save(records, "", 0)
+    save(main, "\n".join(head) + "\n\n" + "\n".join(body), 0)
+    as_of = START + datetime.timedelta(days=offset)
+    same_answers(main, as_of, as_of - datetime.timedelta(days=60))
+    for step, change in enumerate(appended, 1):
+        block = clean_block(change, invoices, 100 + step)
+        target = (
+            records if (to_records and "custom" in block) or "note" in block else main
+        )
+        save(target, target.read_text() + "\n" + block, step)
+        first = run("aging", str(main), "--as-of", as_of.isoformat(), progress=True)
+        assert "updated in" in first.stderr, first.stderr
+        same_answers(main, as_of, as_of - datetime.timedelta(days=60))
+
+
+def append_and_answer(path: Path, text: str, step: int = 1) -> str:
+    """Append `text`, answer the aging from the index and in full: the same;
+    returns what the indexed run said on stderr."""
+    save(path, path.read_text() + text, step)
+    indexed = run(AGING[0], str(path), *AGING[1:], progress=True)
+    full = run(AGING[0], str(path), *AGING[1:], "--no-index")
+    assert indexed.stdout == full.stdout
+    return indexed.stderr
+
+
+PAYMENT = """
+2024-05-02 * "Acme" "Pays part" ^INV-1
+  Assets:Bank              40.00 USD
+  Assets:Receivable:Acme
+"""
+
+
+def test_an_appended_payment_updates_the_index_without_a_full_load(acme):
+    run(AGING[0], str(acme), *AGING[1:])
+    said = append_and_answer(acme, PAYMENT)
+    assert "updating the index" in said and "updated in" in said
+    assert "loading" not in said
+    hit = run(AGING[0], str(acme), *AGING[1:], progress=True)
+    assert hit.stderr == "" and '"60.00"' in hit.stdout
+
+
+def test_a_back_dated_entry_matches_its_customer_again(acme):
+    run(AGING[0], str(acme), *AGING[1:])
+    append_and_answer(acme, PAYMENT)
+    said = append_and_answer(
+        acme,
+        '\n2024-02-15 * "Acme" "Deposit, before the invoice"\n'
+        "  Assets:Bank  10.00 USD\n  Assets:Receivable:Acme\n",
+        2,
+    )
+    assert "updated in" in said
+
+
+@pytest.mark.parametrize(
+    ("before", "appended", "why"),
+    [
+        ("2024-06-01 balance Assets:Bank 0.00 USD\n", PAYMENT, "later balance"),
+        (
+            "2024-01-01 open Equity:Opening\n2024-04-01 pad Assets:Bank Equity:Opening\n"
+            "2024-04-02 balance Assets:Bank 100.00 USD\n",
+            PAYMENT,
+            "has a pad",
+        ),
+        ("", '\noption "operating_currency" "USD"\n', "option, plugin"),
+        (
+            "2024-01-01 open Assets:Stock\n",
+            '\n2024-05-03 * "Buy"\n  Assets:Stock  1 ACME {10.00 USD}\n  Assets:Bank\n',
+            "at cost",
+        ),
+        (
+            "",
+            '\n2024-05-03 * "Oops"\n  Assets:Nowhere  1.00 USD\n  Assets:Bank\n',
+            "errors",
+        ),
+        (
+            '2024-02-01 * "Bad"\n  Assets:Unknown  1.00 USD\n  Assets:Bank\n',
+            PAYMENT,
+            "errors",
+        ),
+    ],
+)
+def test_what_an_update_cannot_prove_is_loaded_in_full(acme, before, appended, why):
+    save(acme, LEDGER + before, 0)
+    run(AGING[0], str(acme), *AGING[1:])
+    said = append_and_answer(acme, appended)
+    assert why in said and "loading" in said
+
+
+def test_another_plugin_means_a_full_load(acme):
+    save(acme, 'plugin "beancount.plugins.auto_accounts"\n' + LEDGER, 0)
+    run(AGING[0], str(acme), *AGING[1:])
+    said = append_and_answer(acme, PAYMENT)
+    assert "another plugin" in said and "loading" in said

@@ -158,7 +158,8 @@ def open_ledger(path: str, no_index: bool, window: store.Window) -> Any:
     """The ledger at `path`: from its index (`store`) unless `no_index`."""
     if no_index:
         return ledger_lib.load(path)
-    return store.open_ledger(path, window, ledger_lib.load, progress)
+    load = functools.partial(ledger_lib.load, recording=True)
+    return store.open_ledger(path, window, load, progress)
 
 
 def progress(text: str) -> None:
