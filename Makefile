@@ -50,6 +50,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py --sizes 10000,100000
+	$(BIN)/python benchmarks/bench_index.py --invoices 250000
 
 # The Collections page at 20k invoices: server-side times, each view's load in
 # headless Chromium next to Fava's Balance Sheet (apt-get install chromium),

@@ -42,16 +42,18 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
 from importlib import util as importlib_util
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount_ar.config import find_config
 from beancount_ar.money import Amounts
-from beancount_ar.openitems import Application, Credit, Index, Invoice
+from beancount_ar.openitems import Application, Credit, Index, Invoice, gc_paused
+from beancount_ar.terms import Terms
 
 #: Bump when what is stored, or how, changes.
-SCHEMA = 1
+SCHEMA = 2
 #: `live` of an item still open: after any day.
 OPEN = 10**8
 #: A file changed this shortly before a load (nanoseconds) is not indexed:
@@ -313,6 +315,11 @@ def write(path: Path, key: dict[str, Any], loaded: Any) -> None:
         finally:
             db.close()
         with _lock(path):
+            # A journal left by a killed update belongs to the old file: the
+            # new one must not be "recovered" from it.
+            for suffix in ("-journal", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    path.with_name(path.name + suffix).unlink()
             os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -338,23 +345,24 @@ def write_items(
         apps = []
         for at, app in enumerate(invoice.applications):
             app_at[id(app)] = (k, at)
-            apps.append((credit_k[id(app.credit)], app.date, app.amount))
+            apps.append((credit_k[id(app.credit)], _day(app.date), str(app.amount)))
         keyed = by_key.get((invoice.account, invoice.id)) is invoice
         entry = invoice.entry
         row = (
             invoice.account,
             invoice.id,
             invoice.currency,
-            invoice.date,
+            _day(invoice.date),
             invoice.seq,
-            invoice.terms,
-            invoice.due,
+            _terms_row(invoice.terms),
+            _day(invoice.due),
             invoice.meta,
-            Entry(entry.narration, entry.payee),
-            invoice.first,
+            entry.narration,
+            entry.payee,
+            str(invoice.first),
             invoice.memos,
-            invoice.open,
-            invoice.last_change,
+            str(invoice.open),
+            _day(invoice.last_change),
             keyed,
             apps,
         )
@@ -369,14 +377,15 @@ def write_items(
         row = (
             credit.account,
             credit.currency,
-            credit.date,
+            _day(credit.date),
             credit.seq,
-            credit.amount,
+            str(credit.amount),
             credit.kind,
             credit.named,
             credit.meta,
-            Entry(entry.narration, entry.payee),
-            credit.remaining,
+            entry.narration,
+            entry.payee,
+            str(credit.remaining),
             apps,
         )
         k = credit_k[id(credit)]
@@ -406,11 +415,12 @@ def _remove_stale_temps(folder: Path) -> None:
 
 
 class Window(NamedTuple):
-    """What a report will look at: days on or after `since` (None: all
-    history), of the one customer `account_of` picks from the ledger's
-    customers (None: every customer)."""
+    """What a report will look at: the days from `since` to `until` (None:
+    from the first, to the last), of the one customer `account_of` picks
+    from the ledger's customers (None, or it picks none: every customer)."""
 
     since: datetime.date | None = None
+    until: datetime.date | None = None
     account_of: Callable[[Stored], str | None] | None = None
 
 
@@ -459,7 +469,8 @@ def read(path: Path, window: Window) -> Stored | Stale | str:
             change = _change(key["files"], key["dirs"])
             if change:
                 return Stale(*change, key)
-            return _read_index(db, window)
+            with gc_paused():  # many objects, no garbage cycles
+                return _read_index(db, window)
         except (sqlite3.Error, pickle.UnpicklingError, KeyError, EOFError, TypeError):
             return "the index cannot be read"  # not one this code wrote
 
@@ -571,25 +582,43 @@ def _read_index(db: sqlite3.Connection, window: Window) -> Stored:
     )
     stored = Stored([], errors, {"dcontext": None}, config, index)
     account = window.account_of(stored) if window.account_of else None
-    if account is not None:
-        since = None  # the customer's whole history
-    index.invoices, index.credits, index.invoices_by_key = _items(db, account, since)
+    # The invoices records name, whatever their dates (a promise's invoice).
+    named = {
+        (record.account, record.invoice)
+        for kind in records.values()
+        for record in kind
+        if getattr(record, "invoice", None) is not None
+    }
+    found = _items(db, _Where(account, since, window.until), named)
+    index.invoices, index.credits, index.invoices_by_key = found
     return stored
 
 
+class _Where(NamedTuple):
+    account: str | None
+    since: datetime.date | None
+    until: datetime.date | None
+
+
 def _select(
-    db: sqlite3.Connection, table: str, account: str | None, since: datetime.date | None
+    db: sqlite3.Connection, table: str, where: _Where
 ) -> Iterator[tuple[int, bytes]]:
-    if account is not None:
-        return db.execute(f"SELECT k, row FROM {table} WHERE account = ?", (account,))
-    if since is None:
-        return db.execute(f"SELECT k, row FROM {table}")
-    day = since.toordinal()
-    # Still open after `since`, or dated on or after it (live >= date).
-    return db.execute(
-        f"SELECT k, row FROM {table} WHERE live >= ? AND (live > ? OR date >= ?)",
-        (day, day, day),
-    )
+    """The rows of the items a report in `where` may look at: of its
+    account; still open on `since` or dated after it; dated by `until`."""
+    terms, values = ["1"], []
+    if where.account is not None:
+        terms.append("account = ?")
+        values.append(where.account)
+    if where.since is not None:
+        # Still open after `since`, or dated on or after it (live >= date).
+        day = where.since.toordinal()
+        terms.append("live >= ? AND (live > ? OR date >= ?)")
+        values += [day, day, day]
+    if where.until is not None:
+        terms.append("date <= ?")
+        values.append(where.until.toordinal())
+    query = f"SELECT k, row FROM {table} WHERE {' AND '.join(terms)}"
+    return db.execute(query, values)
 
 
 def _by_keys(
@@ -605,7 +634,7 @@ def _by_keys(
 
 
 def _items(
-    db: sqlite3.Connection, account: str | None, since: datetime.date | None
+    db: sqlite3.Connection, where: _Where, named: set[tuple[str, str]]
 ) -> tuple[list[Invoice], list[Credit], dict[tuple[str, str], Invoice]]:
     """The invoices and credits of the window, with every application
     between them, and what those applications name on the other side.
@@ -613,8 +642,17 @@ def _items(
     An item outside the window but applied against one inside it is read
     too: it settled before the window, so no report looks into its own
     applications, but the one inside shows it."""
-    invoice_rows = _rows(_select(db, "invoice", account, since))
-    credit_rows = _rows(_select(db, "credit", account, since))
+    invoice_rows = _rows(_select(db, "invoice", where))
+    credit_rows = _rows(_select(db, "credit", where))
+    for account, invoice_id in sorted(named):
+        invoice_rows.update(
+            _rows(
+                db.execute(
+                    "SELECT k, row FROM invoice WHERE account = ? AND id = ? AND keyed",
+                    (account, invoice_id),
+                )
+            )
+        )
     wanted_credits = {
         app[0] for row in invoice_rows.values() for app in row[-1]
     } - credit_rows.keys()
@@ -635,7 +673,8 @@ def _items(
         for at, (credit_k, date, amount) in enumerate(row[-1]):
             credit = credits.get(credit_k)
             if credit is not None:
-                app = apps[(k, at)] = Application(date, amount, invoice, credit)
+                app = Application(_date(date), Decimal(amount), invoice, credit)
+                apps[(k, at)] = app
                 invoice.applications.append(app)
     for k, credit in credits.items():
         for at in credit_rows[k][-1]:
@@ -655,18 +694,54 @@ def _rows(found: Iterable[tuple[int, bytes]]) -> dict[int, tuple[Any, ...]]:
     return {k: pickle.loads(row) for k, row in found}
 
 
+# Rows hold plain values (days as ordinals, amounts as their exact text):
+# read back twice as fast as pickled dates, decimals and named tuples.
+
+
+def _day(day: datetime.date | None) -> int | None:
+    return None if day is None else day.toordinal()
+
+
+def _date(ordinal: int | None) -> datetime.date | None:
+    return None if ordinal is None else datetime.date.fromordinal(ordinal)
+
+
+def _terms_row(terms: Terms | None) -> tuple[Any, ...] | None:
+    if terms is None:
+        return None
+    pct = terms.discount_pct
+    return (*terms[:4], None if pct is None else str(pct), *terms[5:])
+
+
+_TERMS: dict[tuple[Any, ...], Terms] = {}
+
+
+def _terms(row: tuple[Any, ...] | None) -> Terms | None:
+    if row is None:
+        return None
+    terms = _TERMS.get(row)
+    if terms is None:
+        pct = row[4]
+        terms = _TERMS[row] = Terms(
+            *row[:4], None if pct is None else Decimal(pct), *row[5:]
+        )
+    return terms
+
+
 def _invoice(row: tuple[Any, ...]) -> Invoice:
-    (account, id_, currency, date, seq, terms, due, meta, entry, first, memos,
-     open_, last_change, _keyed, _apps) = row  # fmt: skip
+    (account, id_, currency, date, seq, terms, due, meta, narration, payee, first,
+     memos, open_, last_change, _keyed, _apps) = row  # fmt: skip
     return Invoice(
-        account, id_, currency, date, seq, terms, due, meta, entry, first, memos,
-        [], open_, last_change,
+        account, id_, currency, _date(date), seq, _terms(terms), _date(due), meta,
+        Entry(narration, payee), Decimal(first), memos, [], Decimal(open_),
+        _date(last_change),
     )  # fmt: skip
 
 
 def _credit(row: tuple[Any, ...]) -> Credit:
-    (account, currency, date, seq, amount, kind, named, meta, entry, remaining,
-     _apps) = row  # fmt: skip
+    (account, currency, date, seq, amount, kind, named, meta, narration, payee,
+     remaining, _apps) = row  # fmt: skip
     return Credit(
-        account, currency, date, seq, amount, kind, named, meta, entry, [], remaining
-    )
+        account, currency, _date(date), seq, Decimal(amount), kind, named, meta,
+        Entry(narration, payee), [], Decimal(remaining),
+    )  # fmt: skip

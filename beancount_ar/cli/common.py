@@ -190,7 +190,8 @@ def loaded(
             ledger: str, limit: int | None, no_index: bool, **kwargs: Any
         ) -> Any:
             kwargs["limit"] = limit or tables.terminal_width()
-            loaded = open_ledger(ledger, no_index, store.Window(since(kwargs)))
+            window = store.Window(since(kwargs), kwargs.get("as_of"))
+            loaded = open_ledger(ledger, no_index, window)
             report_errors(loaded)
             fn(loaded, **kwargs)
             if loaded.errors:

@@ -57,7 +57,9 @@ def customer(
         except lookup.InputError:
             return None  # said once the ledger is loaded
 
-    loaded = open_ledger(path, no_index, store.Window(as_of, account_of))
+    since = as_of - datetime.timedelta(days=customer_lib.BEHAVIOUR_DAYS)
+    window = store.Window(since, as_of, account_of)
+    loaded = open_ledger(path, no_index, window)
     report_errors(loaded)
     account = resolve_customer(loaded, name, "CUSTOMER")
     view = customer_lib.view(loaded.index, account, as_of)
