@@ -288,26 +288,29 @@ def _rematch(
     ]
     entries += terms
     for account, new in touched.items():
-        row = db.execute(
-            "SELECT shared, txns FROM book WHERE account = ?", (account,)
-        ).fetchone()
-        if row is not None and row[0]:
-            raise NotSafe(f"{account} shares a transaction with another customer")
-        old = pickle.loads(row[1]) if row is not None else []
-        entries += old
+        # Its transactions: as built, then a part for each update.
+        query = "SELECT shared, txns FROM book WHERE account = ?"
+        for shared, part in db.execute(query, (account,)):
+            if shared:
+                raise NotSafe(f"{account} shares a transaction with another customer")
+            entries += pickle.loads(part)
         entries += new
-        touched[account] = sorted([*old, *new], key=lambda e: _order(e, rank))
     entries.sort(key=lambda entry: _order(entry, rank))
     index = build_index(entries, config, options.get("dcontext"), files)
     if index.errors:
         raise NotSafe("matching the touched customers again finds an error")
     # Ids are one customer's: none of theirs may be another's invoice, or
     # named by another's transaction (a whole load would say so).
+    # What was there before was checked by the whole load that built the
+    # index: only new ids and new names can meet another customer's.
+    accounts = sorted(touched)
+    marks = ",".join("?" * len(accounts))
+    query = f"SELECT id FROM invoice WHERE account IN ({marks})"
     owned = {inv.id for inv in index.invoices}
+    owned.difference_update(found for (found,) in db.execute(query, accounts))
     named = owned | _refs([txn for txns in touched.values() for txn in txns])
-    accounts = set(touched)
-    if _elsewhere(db, "invoice", named, accounts) or _elsewhere(
-        db, "ref", owned, accounts
+    if _elsewhere(db, "invoice", named, set(accounts)) or _elsewhere(
+        db, "ref", owned, set(accounts)
     ):
         raise NotSafe("an invoice id another customer uses")
     return index
@@ -378,10 +381,9 @@ def _replace_rows(
         db, index.invoices, index.credits, index.invoices_by_key, first=top + 1
     )
     db.executemany(
-        "INSERT OR REPLACE INTO book VALUES (?, 0, ?)",
+        "INSERT INTO book VALUES (?, 0, ?)",
         [(account, _dumps(txns)) for account, txns in touched.items()],
     )
-    db.execute(f"DELETE FROM ref WHERE account IN ({marks})", accounts)
     db.executemany(
         "INSERT INTO ref VALUES (?, ?)",
         [(ref, a) for a, txns in touched.items() for ref in _refs(txns)],

@@ -145,9 +145,12 @@ def _file_key(path: str) -> FileKey:
 def file_key_of(path: str, content: bytes, st: os.stat_result) -> FileKey:
     """The key of a file from its content and its status when read."""
     digest = hashlib.sha256(content).hexdigest()
-    return FileKey(
-        path, st.st_size, st.st_mtime_ns, digest, bool(_PUSH.search(content))
-    )
+    return FileKey(path, st.st_size, st.st_mtime_ns, digest, _pushes(content))
+
+
+def _pushes(text: bytes) -> bool:
+    """Whether text has a pushtag or pushmeta directive."""
+    return (b"push" in text) and bool(_PUSH.search(text))
 
 
 def _include_dirs(files: Iterable[str]) -> dict[str, int]:
@@ -179,7 +182,8 @@ def _dir_mtime(folder: str) -> int:
         return -1
 
 
-Grown = dict[str, tuple[FileKey, bytes, os.stat_result]]
+#: Each file that only grew: its key in the index, its content now, its key now.
+Grown = dict[str, tuple[FileKey, bytes, FileKey]]
 
 
 def _change(files: list[FileKey], dirs: dict[str, int]) -> tuple[str, Grown] | None:
@@ -200,12 +204,18 @@ def _change(files: list[FileKey], dirs: dict[str, int]) -> tuple[str, Grown] | N
         if st.st_size == key.size:
             if hashlib.sha256(content).hexdigest() == key.sha256:
                 continue  # touched, not changed
-        elif st.st_size > key.size and (
-            hashlib.sha256(content[: key.size]).hexdigest() == key.sha256
-        ):
-            grown[key.path] = (key, content, st)
-            reason = reason or f"text was appended to {key.path}"
-            continue
+        elif st.st_size > key.size:
+            digest = hashlib.sha256(content[: key.size])
+            if digest.hexdigest() == key.sha256:
+                # The key of what it is now, from the hash of what it was.
+                digest.update(content[key.size :])
+                push = key.push or _pushes(content[key.size :])
+                now = FileKey(
+                    key.path, st.st_size, st.st_mtime_ns, digest.hexdigest(), push
+                )
+                grown[key.path] = (key, content, now)
+                reason = reason or f"text was appended to {key.path}"
+                continue
         return f"{key.path} changed", {}
     for folder, mtime in dirs.items():
         if _dir_mtime(folder) != mtime:
@@ -226,7 +236,8 @@ CREATE INDEX invoice_account ON invoice (account, id);
 CREATE INDEX invoice_id ON invoice (id);
 CREATE INDEX credit_live ON credit (live);
 CREATE INDEX credit_account ON credit (account);
-CREATE TABLE book (account TEXT PRIMARY KEY, shared INTEGER, txns BLOB);
+CREATE TABLE book (account TEXT, shared INTEGER, txns BLOB);
+CREATE INDEX book_account ON book (account);
 CREATE TABLE ref (id TEXT, account TEXT);
 CREATE INDEX ref_id ON ref (id);
 CREATE INDEX ref_account ON ref (account);
@@ -501,7 +512,13 @@ def open_ledger(
         stored = f"{stored}; {why}"
     say(f"bean-ar: indexing {ledger_path} ({stored}): loading...")
     loaded = load(ledger_path)
-    files = [_file_key(name) for name in loaded.options.get("include") or [ledger_path]]
+    names = loaded.options.get("include") or [os.path.abspath(ledger_path)]
+    if os.path.abspath(ledger_path) not in names:
+        # Beancount's pickle cache copied from another folder names that
+        # folder's files: they are not this ledger's key.
+        say("bean-ar: not indexed: the load did not read this ledger's own file")
+        return loaded
+    files = [_file_key(name) for name in names]
     recent = [key.path for key in files if key.mtime_ns >= began - RACY_NS]
     if recent:
         # Its content may have changed during the load, or may change again
@@ -528,17 +545,13 @@ def _update(path: Path, stale: Stale) -> str | None:
     """Bring the index up to date with what was appended; None when done,
     else why it could not be."""
     now = time.time_ns()
-    if any(st.st_mtime_ns >= now - RACY_NS for _, _, st in stale.grown.values()):
+    if any(key.mtime_ns >= now - RACY_NS for _, _, key in stale.grown.values()):
         return "changed a moment ago"
     from beancount_ar import incremental  # imports Beancount
 
-    grown = {
-        name: (old, content, file_key_of(name, content, st))
-        for name, (old, content, st) in stale.grown.items()
-    }
     try:
-        with _lock(path):
-            incremental.update(path, grown, stale.key)
+        with _lock(path), gc_paused():
+            incremental.update(path, stale.grown, stale.key)
     except incremental.NotSafe as exc:
         return str(exc)
     except Exception as exc:  # a failed update must not fail the command

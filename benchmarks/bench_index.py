@@ -159,7 +159,8 @@ def main() -> int:
 
     edit = folder.with_name(folder.name + "-edit")
     shutil.rmtree(edit, ignore_errors=True)
-    shutil.copytree(folder, edit)
+    # Not Beancount's pickle cache: it names the original files.
+    shutil.copytree(folder, edit, ignore=shutil.ignore_patterns("*.picklecache"))
     edit_main, edit_data = edit / "main.beancount", edit / "data.beancount"
     time.sleep(2.1)
     aging = reads(edit_main, median, largest)["aging"]
