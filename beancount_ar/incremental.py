@@ -178,11 +178,13 @@ def _update(db: sqlite3.Connection, grown: Grown, key: dict) -> int:
     touched: dict[str, list[data.Transaction]] = defaultdict(list)
     for txn in txns:
         for posting in txn.postings:
-            if posting.account in pads:
-                raise NotSafe(f"{posting.account} has a pad")
-            last = balances.get(posting.account)
-            if last is not None and last > txn.date:
-                raise NotSafe(f"{posting.account} has a later balance assertion")
+            # A balance or pad on an account counts its subaccounts too.
+            for account in _ancestors(posting.account):
+                if account in pads:
+                    raise NotSafe(f"{account} has a pad")
+                last = balances.get(account)
+                if last is not None and last > txn.date:
+                    raise NotSafe(f"{account} has a later balance assertion")
         accounts = _customers_of(txn, config)
         if len(accounts) > 1:
             raise NotSafe("a transaction touches two customers")
@@ -224,6 +226,12 @@ def _update(db: sqlite3.Connection, grown: Grown, key: dict) -> int:
         ],
     )
     return len(new)
+
+
+def _ancestors(account: str) -> list[str]:
+    """The account and every account above it."""
+    parts = account.split(":")
+    return [":".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
 def _parse_tail(
@@ -296,6 +304,7 @@ def _rematch(
             entries += pickle.loads(part)
         entries += new
     entries.sort(key=lambda entry: _order(entry, rank))
+    _no_ties(entries)
     index = build_index(entries, config, options.get("dcontext"), files)
     if index.errors:
         raise NotSafe("matching the touched customers again finds an error")
@@ -355,15 +364,35 @@ def _record(
     return record
 
 
+def _no_ties(entries: list[Any]) -> None:
+    """A whole load puts entries of two files with the same date, kind and
+    line in the order it read the files, which the index does not know
+    (Beancount lists the files sorted by name): such a tie is not safe."""
+    seen: dict[tuple[Any, ...], Any] = {}
+    for entry in entries:
+        if type(entry) is not data.Transaction:
+            continue  # customers' opens and named terms: their order is moot
+        meta = entry.meta or {}
+        key = data.entry_sortkey(entry)
+        name = seen.setdefault(key, meta.get("filename"))
+        if name != meta.get("filename"):
+            raise NotSafe("two files have entries of the same day and line")
+
+
 def _insert(items: list[Any], item: Any, rank: dict[str, int]) -> None:
     """Put a record or note where a whole load lists it (ledger order)."""
     keys = [_record_order(x, rank) for x in items]
-    items.insert(bisect.bisect_right(keys, _record_order(item, rank)), item)
+    key = _record_order(item, rank)
+    for other in keys:
+        if other[:3] == key[:3] and other[4] != key[4]:
+            raise NotSafe("two files have entries of the same day and line")
+    items.insert(bisect.bisect_right(keys, key), item)
 
 
 def _record_order(item: Any, rank: dict[str, int]) -> tuple[Any, ...]:
     meta = item.meta or {}
-    return (item.date, 0, meta.get("lineno", 0), rank.get(meta.get("filename"), 0))
+    name = meta.get("filename") or ""
+    return (item.date, 0, meta.get("lineno", 0), rank.get(name, 0), name)
 
 
 def _replace_rows(

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import glob
 import hashlib
 import io
 import os
@@ -168,11 +169,32 @@ def _include_dirs(files: Iterable[str]) -> dict[str, int]:
                     os.path.join(os.path.dirname(path), os.path.expanduser(name))
                 )
                 if _GLOB.search(name) or target not in loaded:
-                    folder = os.path.dirname(target)
-                    while _GLOB.search(folder):
-                        folder = os.path.dirname(folder)
-                    dirs[folder] = _dir_mtime(folder)
+                    for folder in _folders(os.path.dirname(target)):
+                        dirs[folder] = _dir_mtime(folder)
     return dirs
+
+
+def _folders(pattern: str) -> list[str]:
+    """Every folder a file matching `pattern/NAME` could appear in, and the
+    folders above them down from the first with a wildcard: `sub/*/x`
+    gives `sub`, each `sub/A` and each `sub/A/x`; `**` every folder below."""
+    parts = pattern.split(os.sep)
+    fixed = 0
+    while fixed < len(parts) and not _GLOB.search(parts[fixed]):
+        fixed += 1
+    root = os.sep.join(parts[:fixed]) or os.sep
+    found = [root]
+    if fixed == len(parts):
+        return found
+    if "**" in pattern:
+        for folder, _, _ in os.walk(root):
+            found.append(folder)
+        return found
+    for depth in range(fixed + 1, len(parts) + 1):
+        found += sorted(
+            p for p in glob.glob(os.sep.join(parts[:depth])) if os.path.isdir(p)
+        )
+    return found
 
 
 def _dir_mtime(folder: str) -> int:
@@ -186,7 +208,9 @@ def _dir_mtime(folder: str) -> int:
 Grown = dict[str, tuple[FileKey, bytes, FileKey]]
 
 
-def _change(files: list[FileKey], dirs: dict[str, int]) -> tuple[str, Grown] | None:
+def _change(
+    files: list[FileKey], dirs: dict[str, int], documents: dict[str, bool]
+) -> tuple[str, Grown] | None:
     """What changed since the key was taken, in words, or None; and when
     every changed file only grew, what each was and is now (`incremental`)."""
     grown: Grown = {}
@@ -220,6 +244,9 @@ def _change(files: list[FileKey], dirs: dict[str, int]) -> tuple[str, Grown] | N
     for folder, mtime in dirs.items():
         if _dir_mtime(folder) != mtime:
             return f"files came or went in {folder}", {}
+    for document, there in documents.items():
+        if os.path.exists(document) != there:
+            return f"{document} came or went", {}
     return (reason, grown) if reason else None
 
 
@@ -439,6 +466,9 @@ class Window(NamedTuple):
 def _reading(path: Path) -> Iterator[sqlite3.Connection | None]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+        # One read transaction: an update committed between two queries
+        # must not be seen half.
+        db.execute("BEGIN")
     except sqlite3.Error:
         yield None
         return
@@ -477,13 +507,15 @@ def read(path: Path, window: Window) -> Stored | Stale | str:
             (key,) = meta(db, "key")
             if key.get("version") != code_version():
                 return "bean-ar or Beancount changed"
-            change = _change(key["files"], key["dirs"])
+            change = _change(key["files"], key["dirs"], key["documents"])
             if change:
                 return Stale(*change, key)
             with gc_paused():  # many objects, no garbage cycles
                 return _read_index(db, window)
         except (sqlite3.Error, pickle.UnpicklingError, KeyError, EOFError, TypeError):
             return "the index cannot be read"  # not one this code wrote
+        except OSError as exc:  # a file of the ledger went while it was read
+            return f"a file cannot be read ({exc})"
 
 
 def open_ledger(
@@ -519,7 +551,19 @@ def open_ledger(
         say("bean-ar: not indexed: the load did not read this ledger's own file")
         return loaded
     files = [_file_key(name) for name in names]
+    dirs = _include_dirs(key.path for key in files)
+    # Beancount checks that each document's file is there, and makes
+    # documents of the files in the `documents` folders.
+    documents = {
+        entry.filename: os.path.exists(entry.filename)
+        for entry in loaded.entries
+        if type(entry).__name__ == "Document"
+    }
+    for root in loaded.options.get("documents") or ():
+        folder = os.path.join(os.path.dirname(os.path.abspath(ledger_path)), root)
+        dirs.update((name, _dir_mtime(name)) for name, _, _ in os.walk(folder))
     recent = [key.path for key in files if key.mtime_ns >= began - RACY_NS]
+    recent += [name for name, mtime in dirs.items() if mtime >= began - RACY_NS]
     if recent:
         # Its content may have changed during the load, or may change again
         # within its time stamp's granularity without changing the stamp.
@@ -529,7 +573,8 @@ def open_ledger(
     key = {
         "version": code_version(),
         "files": files,
-        "dirs": _include_dirs(key.path for key in files),
+        "dirs": dirs,
+        "documents": documents,
         "plugins": loaded.options.get("plugin"),
     }
     try:

@@ -221,21 +221,57 @@ def test_a_touched_but_unchanged_file_is_still_answered_from_the_index(acme):
     assert result.stderr == ""
 
 
-def test_a_new_file_an_include_pattern_matches_rebuilds(tmp_path):
+def age(folder: Path, step: int) -> None:
+    """A folder's time as if its last change were `step` seconds into PAST."""
+    os.utime(folder, (PAST + step, PAST + step))
+
+
+@pytest.mark.parametrize("pattern", ["months/*.beancount", "books/*/*.beancount"])
+def test_a_new_file_an_include_pattern_matches_rebuilds(tmp_path, pattern):
     main = tmp_path / "main.beancount"
-    (tmp_path / "months").mkdir()
-    save(main, LEDGER + 'include "months/*.beancount"\n', 0)
-    first = run(AGING[0], str(main), *AGING[1:])
-    assert '"100.00"' in first.stdout
+    folder = tmp_path / pattern.split("*")[0] / ("2024" if "/*/" in pattern else "")
+    folder.mkdir(parents=True)
+    save(main, LEDGER + f'include "{pattern}"\n', 0)
+    for path in (folder, folder.parent):
+        age(path, 0)
+    first = run(AGING[0], str(main), *AGING[1:], progress=True)
+    assert '"100.00"' in first.stdout and "writing the index" in first.stderr
     save(
-        tmp_path / "months" / "june.beancount",
+        folder / "june.beancount",
         '2024-06-01 * "Acme" "Cards" ^INV-2\n'
         "  Assets:Receivable:Acme   40.00 USD\n  Income:Sales\n",
         1,
     )
+    age(folder, 1)
     result = run(AGING[0], str(main), *AGING[1:], progress=True)
     assert "came or went" in result.stderr
     assert '"140.00"' in result.stdout
+
+
+def test_a_missing_document_is_reported_as_without_the_index(acme):
+    document = acme.parent / "inv1.pdf"
+    document.write_bytes(b"%PDF")
+    save(acme, LEDGER + '2024-03-02 document Assets:Receivable:Acme "inv1.pdf"\n', 0)
+    run(AGING[0], str(acme), *AGING[1:])
+    document.unlink()
+    full = run(AGING[0], str(acme), *AGING[1:], "--no-index")
+    indexed = run(AGING[0], str(acme), *AGING[1:])
+    assert "File does not exist" in full.stderr
+    assert (indexed.stderr, indexed.exit_code) == (full.stderr, full.exit_code)
+
+
+def test_a_balance_on_a_parent_account_is_checked_after_an_append(acme):
+    save(
+        acme,
+        LEDGER + "2024-01-01 open Assets:Bank:Checking\n"
+        "2024-06-01 balance Assets:Bank 0.00 USD\n",
+        0,
+    )
+    run(AGING[0], str(acme), *AGING[1:])
+    said = append_and_answer(
+        acme, PAYMENT.replace("Assets:Bank ", "Assets:Bank:Checking ")
+    )
+    assert "Assets:Bank has a later balance" in said
 
 
 def test_a_file_changed_a_moment_ago_is_answered_but_not_indexed(acme):
@@ -538,3 +574,26 @@ def test_another_plugin_means_a_full_load(acme):
     run(AGING[0], str(acme), *AGING[1:])
     said = append_and_answer(acme, PAYMENT)
     assert "another plugin" in said and "loading" in said
+
+
+def test_entries_of_two_files_on_the_same_day_and_line_are_not_replayed(tmp_path):
+    """A whole load orders them by the order it read the files, which the
+    index does not know: an update touching them rebuilds instead."""
+    main = tmp_path / "main.beancount"
+    for name, amount, other in (
+        ("z", "150.00", "Assets:Bank"),
+        ("a", "30.00", "Income:Sales"),
+    ):
+        save(
+            tmp_path / f"{name}.beancount",
+            f'2024-05-01 * "Acme" "{name}"\n  Assets:Receivable:Acme  -{amount} USD\n'
+            f"  {other}\n",
+            0,
+        )
+    save(main, LEDGER + 'include "z.beancount"\ninclude "a.beancount"\n', 0)
+    args = ["metrics", str(main), "--as-of", "2024-06-01", "--format", "json"]
+    run(*args)
+    save(main, main.read_text() + PAYMENT.replace("2024-05-02", "2024-05-20"), 1)
+    indexed = run(*args, progress=True)
+    assert "same day and line" in indexed.stderr
+    assert indexed.stdout == run(*args, "--no-index").stdout
