@@ -16,7 +16,7 @@ against), so it reads those rows and no others: a few thousand rows, however
 long the ledger's history. A customer's page reads that customer's rows.
 
 It is valid while its key holds: every file the load read (path, size,
-modification time, and when those differ, the SHA-256 of the content), the
+modification time, and when those differ, the SHA-1 of the content), the
 directories of `include` patterns, the plugin configuration and the list of
 plugins, and the version of this code and of Beancount. Anything else -- an
 edit anywhere, a new included file, an upgrade -- and the command loads the
@@ -54,7 +54,7 @@ from beancount_ar.openitems import Application, Credit, Index, Invoice, gc_pause
 from beancount_ar.terms import Terms
 
 #: Bump when what is stored, or how, changes.
-SCHEMA = 2
+SCHEMA = 3
 #: `live` of an item still open: after any day.
 OPEN = 10**8
 #: A file changed this shortly before a load (nanoseconds) is not indexed:
@@ -131,7 +131,7 @@ class FileKey(NamedTuple):
     path: str
     size: int
     mtime_ns: int
-    sha256: str
+    digest: str  # SHA-1 of the content (`_digest`)
     push: bool  # it has pushtag or pushmeta: text appended may be inside one
 
 
@@ -145,8 +145,14 @@ def _file_key(path: str) -> FileKey:
 
 def file_key_of(path: str, content: bytes, st: os.stat_result) -> FileKey:
     """The key of a file from its content and its status when read."""
-    digest = hashlib.sha256(content).hexdigest()
+    digest = _digest(content).hexdigest()
     return FileKey(path, st.st_size, st.st_mtime_ns, digest, _pushes(content))
+
+
+def _digest(content: bytes | memoryview) -> Any:
+    """The hash of a file's content: SHA-1, twice as fast as SHA-256 here
+    and as good at telling an edit (it guards against no adversary)."""
+    return hashlib.sha1(content, usedforsecurity=False)
 
 
 def _pushes(text: bytes) -> bool:
@@ -226,11 +232,11 @@ def _change(
             content = handle.read()
             st = os.fstat(handle.fileno())
         if st.st_size == key.size:
-            if hashlib.sha256(content).hexdigest() == key.sha256:
+            if _digest(content).hexdigest() == key.digest:
                 continue  # touched, not changed
         elif st.st_size > key.size:
-            digest = hashlib.sha256(content[: key.size])
-            if digest.hexdigest() == key.sha256:
+            digest = _digest(memoryview(content)[: key.size])
+            if digest.hexdigest() == key.digest:
                 # The key of what it is now, from the hash of what it was.
                 digest.update(content[key.size :])
                 push = key.push or _pushes(content[key.size :])
