@@ -52,14 +52,16 @@ def commands(as_of: datetime.date, start: datetime.date) -> list[list[str]]:
     return found
 
 
-def same_answers(main: Path, as_of: datetime.date, start: datetime.date) -> None:
+def same_answers(
+    main: Path, as_of: datetime.date, start: datetime.date, note=event
+) -> None:
     """Every command's output from the index is the full load's, byte for
     byte, stderr and exit status included; and it did come from the index."""
     for command in commands(as_of, start):
         args = [command[0], str(main), *command[1:]]
         full = run(*args, "--no-index")
         first = run(*args, progress=True)  # brings the index up to date
-        event("updated" if "updated in" in first.stderr else "built or hit")
+        note("updated" if "updated in" in first.stderr else "built or hit")
         hit = run(*args, progress=True)
         assert "bean-ar: indexing" not in hit.stderr, (command, hit.stderr)
         assert (hit.stdout, hit.stderr, hit.exit_code) == (
@@ -597,3 +599,36 @@ def test_entries_of_two_files_on_the_same_day_and_line_are_not_replayed(tmp_path
     indexed = run(*args, progress=True)
     assert "same day and line" in indexed.stderr
     assert indexed.stdout == run(*args, "--no-index").stdout
+
+
+def test_long_histories_read_through_the_window_answer_as_a_full_load(tmp_path):
+    """Three years of invoices, payments, promises and notes: a report as
+    of any day reads only part of the index (the customer's page, its last
+    year), and still answers as a whole load does."""
+    main = tmp_path / "years.beancount"
+    invoices: dict[str, list[str]] = {}
+    blocks = []
+    kinds = ("invoice", "payment", "payment-on-account", "note", "promise")
+    for n in range(120):
+        # Promises only in the last months: a promise widens what is read
+        # back to its day, and the test is of reading part of the index.
+        kind = kinds[n % 5] if n >= 100 else kinds[n % 4]
+        event = (kind, CLEAN_CUSTOMERS[n % 3], n * 9, 50 + n, n % 4)
+        blocks.append(clean_block(event, invoices, n))
+    head = "\n".join(
+        [
+            'plugin "beancount_ar"',
+            "2023-01-01 open Assets:Bank",
+            "2023-01-01 open Income:Sales",
+            *(f"2023-01-01 open Assets:Receivable:{c}" for c in CLEAN_CUSTOMERS),
+        ]
+    )
+    save(main, head + "\n\n" + "\n".join(blocks), 0)
+    for offset in (100, 400, 700, 1000, 1200):
+        as_of = START + datetime.timedelta(days=offset)
+        same_answers(main, as_of, as_of - datetime.timedelta(days=200), print)
+    # It did read part of the index: as of 2026, not the invoices of 2024.
+    late = START + datetime.timedelta(days=1000)
+    read = store.read(store.location(str(main)), store.Window(late, late))
+    whole = store.read(store.location(str(main)), store.Window())
+    assert 0 < len(read.index.invoices) < len(whole.index.invoices)
