@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.ops import validation
 from beancount.parser import booking, parser
@@ -179,7 +180,7 @@ def _update(db: sqlite3.Connection, grown: Grown, key: dict) -> int:
     for txn in txns:
         for posting in txn.postings:
             # A balance or pad on an account counts its subaccounts too.
-            for account in _ancestors(posting.account):
+            for account in account_lib.parents(posting.account):
                 if account in pads:
                     raise NotSafe(f"{account} has a pad")
                 last = balances.get(account)
@@ -226,12 +227,6 @@ def _update(db: sqlite3.Connection, grown: Grown, key: dict) -> int:
         ],
     )
     return len(new)
-
-
-def _ancestors(account: str) -> list[str]:
-    """The account and every account above it."""
-    parts = account.split(":")
-    return [":".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
 def _parse_tail(

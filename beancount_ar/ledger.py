@@ -80,10 +80,14 @@ def load(path: str, recording: bool = False) -> Ledger:
     return ledger
 
 
-def error_line(error: Any) -> str:
-    """An error as `file:line: message`, the way compilers and bean-check say it."""
+def error_where(error: Any) -> tuple[str, Any, str]:
+    """An error's file, line and message."""
     source = getattr(error, "source", None) or {}
     message = str(getattr(error, "message", error)).strip()
-    filename = source.get("filename", "<unknown>")
-    lineno = source.get("lineno", 0)
+    return source.get("filename", "<unknown>"), source.get("lineno", 0), message
+
+
+def error_line(error: Any) -> str:
+    """An error as `file:line: message`, the way compilers and bean-check say it."""
+    filename, lineno, message = error_where(error)
     return f"{filename}:{lineno}: {message}"

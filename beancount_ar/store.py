@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from beancount_ar.config import find_config
+from beancount_ar.ledger import Ledger, error_where
 from beancount_ar.money import Amounts
 from beancount_ar.openitems import Application, Credit, Index, Invoice, gc_paused
 from beancount_ar.terms import Terms
@@ -81,17 +82,6 @@ class StoredError(NamedTuple):
     source: dict[str, Any]
     message: str
     entry: None = None
-
-
-class Stored(NamedTuple):
-    """What `open_ledger` returns in place of a full load: the fields of
-    `ledger.Ledger` the reports read."""
-
-    entries: list[Any]
-    errors: list[Any]
-    options: dict[str, Any]
-    config: Any
-    index: Index
 
 
 # -- where it lives and what it is keyed by --------------------------------
@@ -439,12 +429,8 @@ def write_items(
 
 
 def _stored_error(error: Any) -> StoredError:
-    source = getattr(error, "source", None) or {}
-    where = {
-        "filename": source.get("filename", "<unknown>"),
-        "lineno": source.get("lineno", 0),
-    }
-    return StoredError(where, str(getattr(error, "message", error)))
+    filename, lineno, message = error_where(error)
+    return StoredError({"filename": filename, "lineno": lineno}, message)
 
 
 def _remove_stale_temps(folder: Path) -> None:
@@ -465,7 +451,7 @@ class Window(NamedTuple):
 
     since: datetime.date | None = None
     until: datetime.date | None = None
-    account_of: Callable[[Stored], str | None] | None = None
+    account_of: Callable[[Ledger], str | None] | None = None
 
 
 @contextlib.contextmanager
@@ -502,7 +488,7 @@ class Stale(NamedTuple):
         return self.reason
 
 
-def read(path: Path, window: Window) -> Stored | Stale | str:
+def read(path: Path, window: Window) -> Ledger | Stale | str:
     """The stored index for `window`, or why there is none that holds."""
     if not path.exists():
         return "no index yet"
@@ -535,7 +521,7 @@ def open_ledger(
     `load(ledger_path)` and indexed anew (saying so with `say`)."""
     path = location(ledger_path)
     stored = read(path, window)
-    if isinstance(stored, Stored):
+    if isinstance(stored, Ledger):
         return stored
     began = time.time_ns()
     if isinstance(stored, Stale) and stored.grown:
@@ -543,7 +529,7 @@ def open_ledger(
         why = _update(path, stored)
         if why is None:
             updated = read(path, window)
-            if isinstance(updated, Stored):
+            if isinstance(updated, Ledger):
                 say(f"bean-ar: updated in {(time.time_ns() - began) / 1e9:.2f} s")
                 return updated
             why = str(updated)
@@ -617,7 +603,7 @@ def _lock(path: Path) -> Any:
     return filelock.FileLock(path.with_name(path.name + ".lock"), timeout=120)
 
 
-def _read_index(db: sqlite3.Connection, window: Window) -> Stored:
+def _read_index(db: sqlite3.Connection, window: Window) -> Ledger:
     names = ("config", "customers", "named_terms", "records", "documents")
     config, customers, named_terms, records, documents = meta(db, *names)
     notes, places, errors = meta(db, "notes", "places", "errors")
@@ -644,7 +630,7 @@ def _read_index(db: sqlite3.Connection, window: Window) -> Stored:
         invoices_by_key={},
         amounts=amounts,
     )
-    stored = Stored([], errors, {"dcontext": None}, config, index)
+    stored = Ledger([], errors, {"dcontext": None}, config, index)
     account = window.account_of(stored) if window.account_of else None
     # The invoices records name, whatever their dates (a promise's invoice).
     named = {
